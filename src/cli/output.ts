@@ -1,0 +1,20 @@
+import { toJsonValue } from '../core/canonical-json.js'
+
+// Every command that prints a result takes --json: scripts get the JSON, people get text.
+
+export type OutputOptions = { json?: boolean }
+
+export function printResult(options: OutputOptions, json: unknown, human: string | string[]): void {
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(toJsonValue(json), null, 2)}\n`)
+  } else {
+    process.stdout.write(`${Array.isArray(human) ? human.join('\n') : human}\n`)
+  }
+}
+
+/** Lines of a plain table, columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()
+  return [line(header), ...rows.map(line)]
+}

@@ -1,0 +1,58 @@
+import { type Kysely, type Transaction, sql } from 'kysely'
+import type { Database } from './schema.js'
+import type { Store } from './store.js'
+
+// Every query of a tenant's data runs inside inTenant(): one transaction, with the tenant in
+// the transaction setting app.tenant_id and the role switched to o2c_app, so row-level
+// security admits only that tenant's rows. A query outside a tenant context sees nothing.
+//
+// asSystem() is the narrow exception for work that must find the tenant first or spans
+// tenants: resolving an API key or a tenant slug, the worker claiming due jobs, migrations.
+
+export type Actor =
+  | { type: 'user'; id: string; name: string }
+  | { type: 'system'; id: null; name: string }
+
+export type Ctx = {
+  readonly db: Transaction<Database>
+  readonly tenantId: string
+  readonly timeZone: string
+  readonly actor: Actor
+  /** The instant this unit of work happens at; one value for the whole transaction. */
+  readonly now: Date
+  readonly requestId?: string
+}
+
+export type TenantScope = {
+  tenantId: string
+  timeZone: string
+  actor: Actor
+  requestId?: string
+}
+
+/** The clock o2c reads; tests and scenarios set it by hand. */
+export type Clock = { now(): Date }
+
+export const systemClock: Clock = { now: () => new Date() }
+
+export async function inTenant<T>(
+  store: Store,
+  scope: TenantScope,
+  work: (ctx: Ctx) => Promise<T>,
+  clock: Clock = systemClock,
+): Promise<T> {
+  return store.db.transaction().execute(async (trx) => {
+    await sql`select set_config('app.tenant_id', ${scope.tenantId}, true),
+      set_config('role', 'o2c_app', true)`.execute(trx)
+    return work({ ...scope, db: trx, now: clock.now() })
+  })
+}
+
+export async function asSystem<T>(
+  store: Store,
+  work: (db: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return store.db.transaction().execute(work)
+}
+
+export type AnyDb = Kysely<Database> | Transaction<Database>

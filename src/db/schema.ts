@@ -1,0 +1,31 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+import type { AuditTables } from '../modules/audit/tables.js'
+import type { AuthTables } from '../modules/auth/tables.js'
+import type { CreditTables } from '../modules/credit/tables.js'
+import type { CustomerTables } from '../modules/customers/tables.js'
+import type { OrderTables } from '../modules/orders/tables.js'
+import type { OutboxTables } from '../modules/outbox/tables.js'
+
+// The whole schema as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case).
+// Each module declares its own tables in its tables.ts; this file only puts them together.
+
+export type IdempotencyKeyTable = {
+  tenantId: string
+  key: string
+  requestHash: string
+  method: string
+  path: string
+  statusCode: number | null
+  responseBody: unknown
+  createdAt: Generated<Date>
+}
+
+export type Database = AuthTables &
+  AuditTables &
+  OutboxTables &
+  CustomerTables &
+  CreditTables &
+  OrderTables & { idempotencyKey: IdempotencyKeyTable }
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>

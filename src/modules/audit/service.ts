@@ -1,0 +1,156 @@
+import { toJsonValue } from '../../core/canonical-json.js'
+import { newId } from '../../core/ids.js'
+import { type Page, decodeCursor, pageSizeDefault } from '../../core/pagination.js'
+import type { Ctx } from '../../db/context.js'
+import { ChainVerifier, type ChainProblem, eventHash, genesisHash } from './chain.js'
+
+export type AuditEntry = {
+  entityType: string
+  entityId: string
+  action: string
+  before?: unknown
+  after?: unknown
+}
+
+export type AuditEvent = {
+  seq: bigint
+  id: string
+  occurredAt: Date
+  actorType: string
+  actorId: string | null
+  actorName: string
+  entityType: string
+  entityId: string
+  action: string
+  before: unknown
+  after: unknown
+  requestId: string | null
+}
+
+/** Starts a tenant's chain; called once, in the transaction that creates the tenant. */
+export async function startAuditChain(ctx: Ctx): Promise<void> {
+  await ctx.db
+    .insertInto('auditChain')
+    .values({ tenantId: ctx.tenantId, lastSeq: 0n, lastHash: genesisHash })
+    .execute()
+}
+
+/**
+ * Appends an audit event in the caller's transaction. Locking the tenant's chain head gives
+ * the event the next sequence number; the lock is held until commit, so the chain follows
+ * commit order and a rolled-back change leaves no event behind.
+ */
+export async function recordAudit(ctx: Ctx, entry: AuditEntry): Promise<void> {
+  const head = await ctx.db
+    .updateTable('auditChain')
+    .set((eb) => ({ lastSeq: eb('lastSeq', '+', 1n) }))
+    .where('tenantId', '=', ctx.tenantId)
+    .returning(['lastSeq', 'lastHash'])
+    .executeTakeFirstOrThrow()
+  const event = {
+    seq: head.lastSeq,
+    id: newId(),
+    occurredAt: ctx.now,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.id,
+    actorName: ctx.actor.name,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    action: entry.action,
+    before: toJsonValue(entry.before ?? null),
+    after: toJsonValue(entry.after ?? null),
+    requestId: ctx.requestId ?? null,
+  }
+  const hash = eventHash(head.lastHash, event)
+  await ctx.db
+    .with('appended', (db) =>
+      db
+        .insertInto('auditEvent')
+        .values({
+          ...event,
+          tenantId: ctx.tenantId,
+          before: JSON.stringify(event.before),
+          after: JSON.stringify(event.after),
+          prevHash: head.lastHash,
+          hash,
+        })
+        .returning('seq'),
+    )
+    .updateTable('auditChain')
+    .set({ lastHash: hash })
+    .where('tenantId', '=', ctx.tenantId)
+    .execute()
+}
+
+export type AuditFilter = {
+  entityId?: string
+  entityType?: string
+  action?: string
+  cursor?: string
+  limit?: number
+}
+
+/** An entity's history (or the tenant's whole trail), oldest first. */
+export async function auditTrail(ctx: Ctx, filter: AuditFilter): Promise<Page<AuditEvent>> {
+  const limit = filter.limit ?? pageSizeDefault
+  const after = decodeCursor(filter.cursor)
+  let query = ctx.db
+    .selectFrom('auditEvent')
+    .select([
+      'seq',
+      'id',
+      'occurredAt',
+      'actorType',
+      'actorId',
+      'actorName',
+      'entityType',
+      'entityId',
+      'action',
+      'before',
+      'after',
+      'requestId',
+    ])
+    .orderBy('seq')
+    .limit(limit + 1)
+  if (filter.entityId) query = query.where('entityId', '=', filter.entityId)
+  if (filter.entityType) query = query.where('entityType', '=', filter.entityType)
+  if (filter.action) query = query.where('action', '=', filter.action)
+  if (after) query = query.where('seq', '>', BigInt(after))
+  const rows = await query.execute()
+  const more = rows.length > limit
+  const data = more ? rows.slice(0, limit) : rows
+  const last = data[data.length - 1]
+  return {
+    data,
+    nextCursor: more && last ? Buffer.from(JSON.stringify({ id: last.seq.toString() })).toString('base64url') : null,
+  }
+}
+
+export type AuditVerification = { eventsChecked: number; problems: ChainProblem[] }
+
+// Events are read in batches so a trail of millions of events verifies in flat memory.
+const verifyBatchSize = 5_000
+
+/** Recomputes the tenant's hash chain and names every event that was edited, inserted or deleted. */
+export async function verifyAuditTrail(ctx: Ctx): Promise<AuditVerification> {
+  const verifier = new ChainVerifier()
+  let afterSeq = 0n
+  for (;;) {
+    const batch = await ctx.db
+      .selectFrom('auditEvent')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(verifyBatchSize)
+      .execute()
+    for (const event of batch) verifier.check(event)
+    if (batch.length < verifyBatchSize) break
+    afterSeq = batch[batch.length - 1].seq
+  }
+  const head = await ctx.db
+    .selectFrom('auditChain')
+    .select(['lastSeq', 'lastHash'])
+    .executeTakeFirst()
+  verifier.finish(head)
+  return { eventsChecked: verifier.checked, problems: verifier.problems }
+}

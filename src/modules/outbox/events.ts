@@ -1,0 +1,57 @@
+import { sql } from 'kysely'
+import { toJsonValue } from '../../core/canonical-json.js'
+import { newId } from '../../core/ids.js'
+import type { Ctx } from '../../db/context.js'
+
+// Domain events are written to the outbox in the transaction of the change they announce,
+// so nothing is announced that did not commit. In the same statement-set, each event fans
+// out into jobs: one per registered consumer of its type (a later stage's mail or SMS
+// sender), and one webhook delivery per active endpoint that subscribed to it.
+
+export type DomainEvent = {
+  type: string
+  entityType: string
+  entityId: string
+  payload: Record<string, unknown>
+}
+
+const consumers = new Map<string, string[]>()
+
+/** A module asks for a job of `jobKind` to run after every committed event of `eventType`. */
+export function consumeEvent(eventType: string, jobKind: string): void {
+  consumers.set(eventType, [...(consumers.get(eventType) ?? []), jobKind])
+}
+
+export const webhookJobKind = 'webhook.deliver'
+
+export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
+  const eventId = newId()
+  const payload = JSON.stringify(toJsonValue(event.payload))
+  const jobKinds = consumers.get(event.type) ?? []
+  // One round trip: the event, a job per consumer, and a delivery plus its job for every
+  // active endpoint that subscribed to this type (or to '*').
+  await sql`
+    with event as (
+      insert into outbox_event (tenant_id, id, type, entity_type, entity_id, payload, occurred_at)
+      values (${ctx.tenantId}, ${eventId}, ${event.type}, ${event.entityType},
+        ${event.entityId}, ${payload}::jsonb, ${ctx.now})
+    ), consumer_job as (
+      insert into job (tenant_id, id, kind, payload, event_id, run_at)
+      select ${ctx.tenantId}::uuid, gen_random_uuid(), kind,
+        jsonb_build_object('eventId', ${eventId}::text), ${eventId}::uuid, ${ctx.now}::timestamptz
+      from unnest(${jobKinds}::text[]) as kind
+    ), endpoint as (
+      select id as webhook_id, gen_random_uuid() as delivery_id, gen_random_uuid() as job_id
+      from webhook_endpoint
+      where active and (${event.type} = any(event_types) or '*' = any(event_types))
+    ), delivery as (
+      insert into webhook_delivery (tenant_id, id, webhook_id, event_id, job_id)
+      select ${ctx.tenantId}::uuid, delivery_id, webhook_id, ${eventId}::uuid, job_id
+      from endpoint
+    )
+    insert into job (tenant_id, id, kind, payload, event_id, run_at)
+    select ${ctx.tenantId}::uuid, job_id, ${webhookJobKind},
+      jsonb_build_object('deliveryId', delivery_id), ${eventId}::uuid, ${ctx.now}::timestamptz
+    from endpoint`.execute(ctx.db)
+  return eventId
+}

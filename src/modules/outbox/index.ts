@@ -1,0 +1,7 @@
+import type { O2cModule } from '../../platform.js'
+
+export { consumeEvent, emitEvent, type DomainEvent } from './events.js'
+export { startWorker, type Worker } from './worker.js'
+
+// Webhook endpoints, deliveries and their routes join this module next.
+export const outboxModule: O2cModule = { name: 'outbox' }

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { inTenant } from './db/context.js'
+import { recordServerUrl } from './db/folder-lock.js'
+import { jobHandlers } from './modules.js'
+import { countTenants, createApiKey, createTenant, createUser } from './modules/auth/index.js'
+import { type Worker, startWorker } from './modules/outbox/index.js'
+import type { Platform } from './platform.js'
+import { buildServer } from './server.js'
+
+export type Running = { app: FastifyInstance; worker?: Worker; url: string; stop(): Promise<void> }
+
+/** Starts the API and the worker in this process, on the platform given. */
+export async function serve(platform: Platform, config: Config): Promise<Running> {
+  const welcome = await bootstrapEmptyStore(platform)
+  const app = await buildServer(platform)
+  await app.listen({ port: config.PORT, host: config.HOST })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.PORT
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`
+  if (!config.DATABASE_URL) recordServerUrl(config.O2C_DATA_DIR, url)
+  const worker = config.O2C_WORKER === 'on' ? startWorker(platform, jobHandlers()) : undefined
+  platform.log.info({ url, store: platform.store.kind, location: platform.store.location }, 'o2c is up')
+  if (welcome) printWelcome(welcome, url)
+
+  let stopping: Promise<void> | undefined
+  return {
+    app,
+    worker,
+    url,
+    // Graceful: stop accepting, let requests in flight finish, let running jobs finish,
+    // then close the store. Nothing is left half-written: each unit of work is one transaction.
+    stop() {
+      stopping ??= (async () => {
+        await app.close()
+        await worker?.stop()
+        await platform.store.close()
+      })()
+      return stopping
+    },
+  }
+}
+
+type Welcome = { tenant: string; email: string; key: string }
+
+/**
+ * On an empty store, makes a first tenant with an admin user and key, so that a new user
+ * can call the API at once. The key is printed this once and never stored in clear.
+ */
+async function bootstrapEmptyStore(platform: Platform): Promise<Welcome | undefined> {
+  if ((await countTenants(platform.store)) > 0) return undefined
+  const actor = 'o2c first start'
+  const tenant = await createTenant(platform.store, { slug: 'default', name: 'My company' }, actor)
+  const email = 'admin@example.com'
+  const scope = {
+    tenantId: tenant.tenantId,
+    timeZone: tenant.timeZone,
+    actor: { type: 'system' as const, id: null, name: actor },
+  }
+  const key = await inTenant(platform.store, scope, async (ctx) => {
+    const user = await createUser(ctx, { email, role: 'admin', name: 'Administrator' })
+    return (await createApiKey(ctx, { userId: user.id, name: 'first start' })).key
+  })
+  return { tenant: tenant.slug, email, key }
+}
+
+function printWelcome(welcome: Welcome, url: string): void {
+  process.stdout.write(
+    [
+      '',
+      `  o2c made a first tenant "${welcome.tenant}" with an admin user ${welcome.email}.`,
+      '  Its API key is shown this once; keep it somewhere safe:',
+      '',
+      `    ${welcome.key}`,
+      '',
+      '  Try it:',
+      `    curl -H "Authorization: Bearer ${welcome.key}" ${url}/v1/me`,
+      '',
+      `  API docs: ${url}/docs`,
+      '',
+    ].join('\n'),
+  )
+}
