@@ -18,7 +18,11 @@ let stopServer: (() => Promise<void>) | undefined
 const cli: CliContext = {
   async platform(command) {
     // Logs go to stderr so that --json output on stdout stays clean for scripts.
-    opened ??= await openPlatform(config, command, pino({ level: config.LOG_LEVEL }, pino.destination(2)))
+    opened ??= await openPlatform(
+      config,
+      command,
+      pino({ level: config.LOG_LEVEL }, pino.destination(2)),
+    )
     return opened
   },
   tenantSlug(options) {
@@ -50,8 +54,10 @@ program
   .action(async (options) => {
     const platform = await cli.platform('migrate')
     const applied = await migrate(platform.store) // openPlatform has applied them already
-    const message = applied.length === 0 ? 'The schema is up to date.' : `Applied ${applied.join(', ')}`
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: true, store: platform.store.kind })}\n`)
+    const message =
+      applied.length === 0 ? 'The schema is up to date.' : `Applied ${applied.join(', ')}`
+    if (options.json)
+      process.stdout.write(`${JSON.stringify({ ok: true, store: platform.store.kind })}\n`)
     else process.stdout.write(`${message} (${platform.store.kind}: ${platform.store.location})\n`)
   })
 

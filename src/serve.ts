@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { inTenant } from './db/context.js'
 import { recordServerUrl } from './db/folder-lock.js'
-import { jobHandlers } from './modules.js'
 import { countTenants, createApiKey, createTenant, createUser } from './modules/auth/index.js'
-import { type Worker, startWorker } from './modules/outbox/index.js'
+import { startWorker, type Worker } from './modules/outbox/index.js'
+import { jobHandlers } from './modules.js'
 import type { Platform } from './platform.js'
 import { buildServer } from './server.js'
 
@@ -20,7 +20,10 @@ export async function serve(platform: Platform, config: Config): Promise<Running
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`
   if (!config.DATABASE_URL) recordServerUrl(config.O2C_DATA_DIR, url)
   const worker = config.O2C_WORKER === 'on' ? startWorker(platform, jobHandlers()) : undefined
-  platform.log.info({ url, store: platform.store.kind, location: platform.store.location }, 'o2c is up')
+  platform.log.info(
+    { url, store: platform.store.kind, location: platform.store.location },
+    'o2c is up',
+  )
   if (welcome) printWelcome(welcome, url)
 
   let stopping: Promise<void> | undefined

@@ -2,16 +2,16 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
 import {
-  type ZodTypeProvider,
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
+  type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { domainError } from './core/errors.js'
 import { newId } from './core/ids.js'
 import { handleError } from './http/problem.js'
-import { authenticate } from './modules/auth/service.js'
 import { roleMay } from './modules/auth/permissions.js'
+import { authenticate } from './modules/auth/service.js'
 import { modules } from './modules.js'
 import type { Platform } from './platform.js'
 
@@ -31,7 +31,9 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(handleError)
   app.decorate('platform', platform)
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  )
 
   await app.register(swagger, {
     openapi: {
@@ -57,7 +59,11 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      await platform.store.db.selectFrom('schemaMigration' as never).select([]).limit(1).execute()
+      await platform.store.db
+        .selectFrom('schemaMigration' as never)
+        .select([])
+        .limit(1)
+        .execute()
       return { status: 'ready' }
     } catch {
       return reply.status(503).send({ status: 'not ready' })

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os'
 import { domainError } from '../core/errors.js'
-import { type Ctx, type TenantScope, inTenant } from '../db/context.js'
+import { type Ctx, inTenant, type TenantScope } from '../db/context.js'
 import { findTenant } from '../modules/auth/service.js'
 import type { Platform } from '../platform.js'
 

@@ -59,6 +59,9 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
       }) as typeof pg.types.getTypeParser,
     },
   })
+  // An idle connection the server closed (restart, failover) is dropped by the pool and
+  // replaced on next use; without a listener the error would end the process.
+  pool.on('error', () => {})
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],

@@ -58,11 +58,14 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
       })
   }
   request.log.error({ err: error }, 'request failed')
-  return reply.status(500).type(problemContentType).send({
-    type: '/problems/internal',
-    status: 500,
-    title: 'Something went wrong on our side',
-    detail: `This is a bug in o2c. Quote request id ${request.id} when you report it.`,
-    requestId: request.id,
-  })
+  return reply
+    .status(500)
+    .type(problemContentType)
+    .send({
+      type: '/problems/internal',
+      status: 500,
+      title: 'Something went wrong on our side',
+      detail: `This is a bug in o2c. Quote request id ${request.id} when you report it.`,
+      requestId: request.id,
+    })
 }

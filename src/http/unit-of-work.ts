@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { canonicalJson } from '../core/canonical-json.js'
 import { domainError } from '../core/errors.js'
 import { type Ctx, inTenant } from '../db/context.js'
-import type { Principal } from '../modules/auth/service.js'
 import type { Permission } from '../modules/auth/permissions.js'
+import type { Principal } from '../modules/auth/service.js'
 import type { Platform } from '../platform.js'
 
 // Routes stay thin: parse, call the service inside one of these, shape the reply.
@@ -67,9 +67,13 @@ export async function write(
   const { store, clock } = request.server.platform
   const key = request.headers['idempotency-key']
   if (typeof key === 'string' && key.length > idempotencyKeyLengthMax) {
-    throw domainError('request.invalid', `Idempotency-Key is longer than ${idempotencyKeyLengthMax} characters`, {
-      field: 'Idempotency-Key',
-    })
+    throw domainError(
+      'request.invalid',
+      `Idempotency-Key is longer than ${idempotencyKeyLengthMax} characters`,
+      {
+        field: 'Idempotency-Key',
+      },
+    )
   }
   const outcome = await inTenant(
     store,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { read } from '../../http/unit-of-work.js'
 import { pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
+import { read } from '../../http/unit-of-work.js'
 import { type AuditEvent, auditTrail } from './service.js'
 
 const auditEventOut = z.object({

@@ -1,8 +1,8 @@
 import { toJsonValue } from '../../core/canonical-json.js'
 import { newId } from '../../core/ids.js'
-import { type Page, decodeCursor, pageSizeDefault } from '../../core/pagination.js'
+import { decodeCursor, type Page, pageSizeDefault } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
-import { ChainVerifier, type ChainProblem, eventHash, genesisHash } from './chain.js'
+import { type ChainProblem, ChainVerifier, eventHash, genesisHash } from './chain.js'
 
 export type AuditEntry = {
   entityType: string
@@ -122,7 +122,10 @@ export async function auditTrail(ctx: Ctx, filter: AuditFilter): Promise<Page<Au
   const last = data[data.length - 1]
   return {
     data,
-    nextCursor: more && last ? Buffer.from(JSON.stringify({ id: last.seq.toString() })).toString('base64url') : null,
+    nextCursor:
+      more && last
+        ? Buffer.from(JSON.stringify({ id: last.seq.toString() })).toString('base64url')
+        : null,
   }
 }
 

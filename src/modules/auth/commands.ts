@@ -42,7 +42,14 @@ export function authCommands(program: Command, cli: CliContext): void {
         .select(['tenantId', 'slug', 'name', 'timeZone', 'createdAt'])
         .orderBy('slug')
         .execute()
-      printResult(options, rows, table(['SLUG', 'NAME', 'ID'], rows.map((t) => [t.slug, t.name, t.tenantId])))
+      printResult(
+        options,
+        rows,
+        table(
+          ['SLUG', 'NAME', 'ID'],
+          rows.map((t) => [t.slug, t.name, t.tenantId]),
+        ),
+      )
     })
 
   const users = program.command('users').description("A tenant's users and their roles")
@@ -68,7 +75,14 @@ export function authCommands(program: Command, cli: CliContext): void {
     .action(async (options) => {
       const platform = await cli.platform('users list')
       const rows = await inCliTenant(platform, cli.tenantSlug(options), listUsers)
-      printResult(options, rows, table(['EMAIL', 'ROLE', 'STATUS'], rows.map((u) => [u.email, u.role, u.status])))
+      printResult(
+        options,
+        rows,
+        table(
+          ['EMAIL', 'ROLE', 'STATUS'],
+          rows.map((u) => [u.email, u.role, u.status]),
+        ),
+      )
     })
 
   const keys = program.command('keys').description('API keys')
@@ -105,7 +119,12 @@ export function authCommands(program: Command, cli: CliContext): void {
         rows,
         table(
           ['ID', 'NAME', 'EXPIRES', 'REVOKED'],
-          rows.map((k) => [k.id, k.name, k.expiresAt?.toISOString() ?? '', k.revokedAt?.toISOString() ?? '']),
+          rows.map((k) => [
+            k.id,
+            k.name,
+            k.expiresAt?.toISOString() ?? '',
+            k.revokedAt?.toISOString() ?? '',
+          ]),
         ),
       )
     })
@@ -116,7 +135,9 @@ export function authCommands(program: Command, cli: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options) => {
       const platform = await cli.platform('keys revoke')
-      const key = await inCliTenant(platform, cli.tenantSlug(options), (ctx) => revokeApiKey(ctx, id))
+      const key = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
+        revokeApiKey(ctx, id),
+      )
       printResult(options, key, `Revoked key ${key.id}`)
     })
 }

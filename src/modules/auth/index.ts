@@ -4,6 +4,15 @@ import './errors.js'
 import { authRoutes } from './routes.js'
 
 export {
+  type Permission,
+  permissions,
+  type Role,
+  roleMay,
+  rolePermissions,
+  roles,
+} from './permissions.js'
+export type { Principal, Tenant, User } from './service.js'
+export {
   authenticate,
   countTenants,
   createApiKey,
@@ -12,7 +21,5 @@ export {
   findTenant,
   findUserByEmail,
 } from './service.js'
-export type { Principal, Tenant, User } from './service.js'
-export { roles, roleMay, rolePermissions, permissions, type Role, type Permission } from './permissions.js'
 
 export const authModule: O2cModule = { name: 'auth', routes: authRoutes, commands: authCommands }

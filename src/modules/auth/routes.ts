@@ -3,15 +3,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParam, problemReplies } from '../../http/schemas.js'
 import { principalOf, read, write } from '../../http/unit-of-work.js'
-import { roles, rolePermissions } from './permissions.js'
+import { rolePermissions, roles } from './permissions.js'
 import {
   type ApiKey,
-  type User,
   createApiKey,
   createUser,
   listApiKeys,
   listUsers,
   revokeApiKey,
+  type User,
 } from './service.js'
 
 const userOut = z.object({
@@ -104,7 +104,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Add a user with a role',
         tags: ['users'],
-        body: z.object({ email: z.string(), role: z.enum(roles), name: z.string().max(200).optional() }),
+        body: z.object({
+          email: z.string(),
+          role: z.enum(roles),
+          name: z.string().max(200).optional(),
+        }),
         response: { 201: userOut, ...problemReplies },
       },
     },
@@ -144,14 +148,20 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, 201, async (ctx) => {
-        const { key, apiKey } = await createApiKey(ctx, {
-          userId: request.body.user_id,
-          name: request.body.name,
-          expiresAt: request.body.expires_at ? new Date(request.body.expires_at) : null,
-        })
-        return { ...presentKey(apiKey), key }
-      }, { redact: (body) => ({ ...(body as object), key: '(shown once, when it was made)' }) }),
+      write(
+        request,
+        reply,
+        201,
+        async (ctx) => {
+          const { key, apiKey } = await createApiKey(ctx, {
+            userId: request.body.user_id,
+            name: request.body.name,
+            expiresAt: request.body.expires_at ? new Date(request.body.expires_at) : null,
+          })
+          return { ...presentKey(apiKey), key }
+        },
+        { redact: (body) => ({ ...(body as object), key: '(shown once, when it was made)' }) },
+      ),
   )
 
   r.post(
@@ -166,6 +176,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, 200, async (ctx) => presentKey(await revokeApiKey(ctx, request.params.id))),
+      write(request, reply, 200, async (ctx) =>
+        presentKey(await revokeApiKey(ctx, request.params.id)),
+      ),
   )
 }

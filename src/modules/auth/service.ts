@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { domainError, notFound } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
-import { type Clock, type Ctx, type TenantScope, inTenant, systemClock } from '../../db/context.js'
+import { type Clock, type Ctx, inTenant, systemClock, type TenantScope } from '../../db/context.js'
 import type { Store } from '../../db/store.js'
 import { recordAudit, startAuditChain } from '../audit/service.js'
-import { type Role, isRole } from './permissions.js'
+import { isRole, type Role } from './permissions.js'
 
 export type Tenant = { tenantId: string; slug: string; name: string; timeZone: string }
 
@@ -231,7 +231,13 @@ export async function revokeApiKey(ctx: Ctx, keyId: string): Promise<ApiKey> {
     .where('id', '=', keyId)
     .returning(['id', 'userId', 'name', 'createdAt', 'expiresAt', 'revokedAt'])
     .executeTakeFirstOrThrow()
-  await recordAudit(ctx, { entityType: 'api_key', entityId: keyId, action: 'revoked', before, after })
+  await recordAudit(ctx, {
+    entityType: 'api_key',
+    entityId: keyId,
+    action: 'revoked',
+    before,
+    after,
+  })
   return after
 }
 
@@ -247,7 +253,9 @@ export async function authenticate(store: Store, presented: string, now: Date): 
   const row = await store.db
     .selectFrom('apiKey')
     .innerJoin('appUser', (join) =>
-      join.onRef('appUser.tenantId', '=', 'apiKey.tenantId').onRef('appUser.id', '=', 'apiKey.userId'),
+      join
+        .onRef('appUser.tenantId', '=', 'apiKey.tenantId')
+        .onRef('appUser.id', '=', 'apiKey.userId'),
     )
     .innerJoin('tenant', 'tenant.tenantId', 'apiKey.tenantId')
     .select([
@@ -270,7 +278,10 @@ export async function authenticate(store: Store, presented: string, now: Date): 
     throw domainError('auth.key_invalid', 'No such API key')
   }
   if (row.revokedAt) {
-    throw domainError('auth.key_revoked', `This API key was revoked on ${row.revokedAt.toISOString()}`)
+    throw domainError(
+      'auth.key_revoked',
+      `This API key was revoked on ${row.revokedAt.toISOString()}`,
+    )
   }
   if (row.expiresAt && row.expiresAt <= now) {
     throw domainError('auth.key_expired', `This API key expired on ${row.expiresAt.toISOString()}`)

@@ -9,7 +9,17 @@ import type { JobHandler, JobToRun, Platform } from '../../platform.js'
 
 // Retry delays in seconds after attempt 1, 2, …: quick at first for a blip, then spread over
 // a day for an endpoint that is down. After the last one the job is dead.
-export const retryDelaysSeconds = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600]
+export const retryDelaysSeconds = [
+  30,
+  120,
+  600,
+  1800,
+  3600,
+  3 * 3600,
+  6 * 3600,
+  12 * 3600,
+  24 * 3600,
+]
 
 // How long a claimed job is ours before another worker may assume we died.
 const leaseSeconds = 300
@@ -97,7 +107,10 @@ async function runOne(platform: Platform, handlers: Record<string, JobHandler>, 
     const message = error instanceof Error ? error.message : String(error)
     const delay = retryDelaysSeconds[job.attempts - 1]
     const now = platform.clock.now()
-    platform.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, err: message }, 'job failed')
+    platform.log.warn(
+      { jobId: job.id, kind: job.kind, attempt: job.attempts, err: message },
+      'job failed',
+    )
     if (delay === undefined) {
       await sql`update job set status = 'dead', finished_at = ${now}, last_error = ${message}
         where tenant_id = ${job.tenantId} and id = ${job.id}`.execute(platform.store.db)
