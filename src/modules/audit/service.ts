@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { toJsonValue } from '../../core/canonical-json.js'
 import { newId } from '../../core/ids.js'
 import { decodeCursor, type Page, pageSizeDefault } from '../../core/pagination.js'
@@ -80,6 +81,82 @@ export async function recordAudit(ctx: Ctx, entry: AuditEntry): Promise<void> {
     .set({ lastHash: hash })
     .where('tenantId', '=', ctx.tenantId)
     .execute()
+}
+
+/**
+ * Appends many audit events in the caller's transaction, as recordAudit would one by one:
+ * the same sequence numbers, the same hashes, the same chain. It costs two statements
+ * whatever the number of events: one takes a run of sequence numbers from the chain head
+ * (and holds its lock until commit), one inserts every event and moves the head's hash.
+ * Bulk work (a customer import) uses it; the caller bounds the batch size.
+ */
+export async function recordAuditBatch(ctx: Ctx, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return
+  const count = BigInt(entries.length)
+  const head = await ctx.db
+    .updateTable('auditChain')
+    .set((eb) => ({ lastSeq: eb('lastSeq', '+', count) }))
+    .where('tenantId', '=', ctx.tenantId)
+    .returning(['lastSeq', 'lastHash'])
+    .executeTakeFirstOrThrow()
+  const columns = {
+    seq: [] as string[],
+    id: [] as string[],
+    entityType: [] as string[],
+    entityId: [] as string[],
+    action: [] as string[],
+    before: [] as string[],
+    after: [] as string[],
+    prevHash: [] as string[],
+    hash: [] as string[],
+  }
+  let prevHash = head.lastHash
+  let seq = head.lastSeq - count
+  for (const entry of entries) {
+    seq += 1n
+    const event = {
+      seq,
+      id: newId(),
+      occurredAt: ctx.now,
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.id,
+      actorName: ctx.actor.name,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      action: entry.action,
+      before: toJsonValue(entry.before ?? null),
+      after: toJsonValue(entry.after ?? null),
+      requestId: ctx.requestId ?? null,
+    }
+    const hash = eventHash(prevHash, event)
+    columns.seq.push(seq.toString())
+    columns.id.push(event.id)
+    columns.entityType.push(event.entityType)
+    columns.entityId.push(event.entityId)
+    columns.action.push(event.action)
+    columns.before.push(JSON.stringify(event.before))
+    columns.after.push(JSON.stringify(event.after))
+    columns.prevHash.push(prevHash)
+    columns.hash.push(hash)
+    prevHash = hash
+  }
+  // Arrays bound as one parameter per column (unnest), so the statement's size and its
+  // planning cost do not grow with the number of events.
+  await sql`
+    with appended as (
+      insert into audit_event (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_name,
+        entity_type, entity_id, action, before, after, request_id, prev_hash, hash)
+      select ${ctx.tenantId}::uuid, e.seq, e.id, ${ctx.now}::timestamptz, ${ctx.actor.type},
+        ${ctx.actor.id}::text, ${ctx.actor.name}, e.entity_type, e.entity_id, e.action,
+        e.before::jsonb, e.after::jsonb, ${ctx.requestId ?? null}::text, e.prev_hash, e.hash
+      from unnest(${columns.seq}::bigint[], ${columns.id}::uuid[], ${columns.entityType}::text[],
+        ${columns.entityId}::text[], ${columns.action}::text[], ${columns.before}::text[],
+        ${columns.after}::text[], ${columns.prevHash}::text[], ${columns.hash}::text[])
+        as e(seq, id, entity_type, entity_id, action, before, after, prev_hash, hash)
+      returning seq
+    )
+    update audit_chain set last_hash = ${prevHash}
+    where tenant_id = ${ctx.tenantId}`.execute(ctx.db)
 }
 
 export type AuditFilter = {

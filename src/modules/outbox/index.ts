@@ -1,6 +1,6 @@
 import type { O2cModule } from '../../platform.js'
 
-export { consumeEvent, type DomainEvent, emitEvent } from './events.js'
+export { consumeEvent, type DomainEvent, emitEvent, emitEvents } from './events.js'
 export { startWorker, type Worker } from './worker.js'
 
 // Webhook endpoints, deliveries and their routes join this module next.
