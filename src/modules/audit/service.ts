@@ -99,17 +99,7 @@ export async function recordAuditBatch(ctx: Ctx, entries: readonly AuditEntry[])
     .where('tenantId', '=', ctx.tenantId)
     .returning(['lastSeq', 'lastHash'])
     .executeTakeFirstOrThrow()
-  const columns = {
-    seq: [] as string[],
-    id: [] as string[],
-    entityType: [] as string[],
-    entityId: [] as string[],
-    action: [] as string[],
-    before: [] as string[],
-    after: [] as string[],
-    prevHash: [] as string[],
-    hash: [] as string[],
-  }
+  const events: Array<Record<string, unknown>> = []
   let prevHash = head.lastHash
   let seq = head.lastSeq - count
   for (const entry of entries) {
@@ -129,30 +119,33 @@ export async function recordAuditBatch(ctx: Ctx, entries: readonly AuditEntry[])
       requestId: ctx.requestId ?? null,
     }
     const hash = eventHash(prevHash, event)
-    columns.seq.push(seq.toString())
-    columns.id.push(event.id)
-    columns.entityType.push(event.entityType)
-    columns.entityId.push(event.entityId)
-    columns.action.push(event.action)
-    columns.before.push(JSON.stringify(event.before))
-    columns.after.push(JSON.stringify(event.after))
-    columns.prevHash.push(prevHash)
-    columns.hash.push(hash)
+    events.push({
+      seq: seq.toString(),
+      id: event.id,
+      entity_type: event.entityType,
+      entity_id: event.entityId,
+      action: event.action,
+      before: event.before,
+      after: event.after,
+      prev_hash: prevHash,
+      hash,
+    })
     prevHash = hash
   }
-  // Arrays bound as one parameter per column (unnest), so the statement's size and its
-  // planning cost do not grow with the number of events.
+  // The events travel as one JSON document: PostgreSQL reads it far faster than arrays of
+  // text, and the statement does not grow with the number of events. A JSON null is kept
+  // as the jsonb null recordAudit writes, not as SQL NULL.
   await sql`
     with appended as (
       insert into audit_event (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_name,
         entity_type, entity_id, action, before, after, request_id, prev_hash, hash)
       select ${ctx.tenantId}::uuid, e.seq, e.id, ${ctx.now}::timestamptz, ${ctx.actor.type},
         ${ctx.actor.id}::text, ${ctx.actor.name}, e.entity_type, e.entity_id, e.action,
-        e.before::jsonb, e.after::jsonb, ${ctx.requestId ?? null}::text, e.prev_hash, e.hash
-      from unnest(${columns.seq}::bigint[], ${columns.id}::uuid[], ${columns.entityType}::text[],
-        ${columns.entityId}::text[], ${columns.action}::text[], ${columns.before}::text[],
-        ${columns.after}::text[], ${columns.prevHash}::text[], ${columns.hash}::text[])
-        as e(seq, id, entity_type, entity_id, action, before, after, prev_hash, hash)
+        coalesce(e.before, 'null'), coalesce(e.after, 'null'), ${ctx.requestId ?? null}::text,
+        e.prev_hash, e.hash
+      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(seq bigint, id uuid,
+        entity_type text, entity_id text, action text, before jsonb, after jsonb,
+        prev_hash text, hash text)
       returning seq
     )
     update audit_chain set last_hash = ${prevHash}

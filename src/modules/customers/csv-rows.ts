@@ -89,8 +89,6 @@ export async function* readCustomerCsv(
   const parser = parse({
     delimiter,
     bom: true,
-    info: true,
-    raw: true,
     trim: true,
     relax_column_count: true,
     skip_empty_lines: false,
@@ -99,16 +97,14 @@ export async function* readCustomerCsv(
   // there so that a source error is not reported as unhandled.
   pipeline(Readable.from(chunks), parser).catch(() => {})
   let columns: ImportColumn[] | undefined
-  // Lines are counted here from each record's raw text: a quoted cell may span lines, and
-  // csv-parse counts a CRLF inside quotes as two.
+  // Lines are counted here: a record is one line plus the line breaks inside its quoted
+  // cells (csv-parse's own count takes a CRLF inside quotes for two).
   let nextLine = 1
   try {
-    for await (const { record, raw } of parser as AsyncIterable<{
-      record: string[]
-      raw: string
-    }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
       const line = nextLine
-      nextLine += lineBreaksIn(raw)
+      nextLine += 1
+      for (const cell of record) nextLine += lineBreaksIn(cell)
       // Blank lines, and the rows of nothing but delimiters that spreadsheets leave below
       // the data, are not rows.
       if (record.every((cell) => cell === '')) continue
@@ -180,14 +176,15 @@ export function detectDelimiter(headerLine: string): string {
   return best
 }
 
-function lineBreaksIn(raw: string): number {
+function lineBreaksIn(cell: string): number {
+  if (!cell.includes('\n') && !cell.includes('\r')) return 0
   let count = 0
-  for (let i = 0; i < raw.length; i++) {
-    const char = raw.charCodeAt(i)
+  for (let i = 0; i < cell.length; i++) {
+    const char = cell.charCodeAt(i)
     if (char === 10) count++
     else if (char === 13) {
       count++
-      if (raw.charCodeAt(i + 1) === 10) i++
+      if (cell.charCodeAt(i + 1) === 10) i++
     }
   }
   return count

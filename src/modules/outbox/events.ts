@@ -63,35 +63,34 @@ export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
  */
 export async function emitEvents(ctx: Ctx, events: readonly DomainEvent[]): Promise<string[]> {
   if (events.length === 0) return []
-  const ids = events.map(() => newId())
-  const consumerEventIds: string[] = []
-  const consumerKinds: string[] = []
-  events.forEach((event, index) => {
-    for (const kind of consumers.get(event.type) ?? []) {
-      consumerEventIds.push(ids[index])
-      consumerKinds.push(kind)
-    }
-  })
+  const rows = events.map((event) => ({
+    id: newId(),
+    type: event.type,
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    payload: toJsonValue(event.payload),
+    job_kinds: consumers.get(event.type) ?? [],
+  }))
+  // The events travel as one JSON document (PostgreSQL reads it far faster than arrays).
   await sql`
-    with event as (
+    with given as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as g(id uuid, type text,
+        entity_type text, entity_id text, payload jsonb, job_kinds text[])
+    ), event as (
       insert into outbox_event (tenant_id, id, type, entity_type, entity_id, payload, occurred_at)
-      select ${ctx.tenantId}::uuid, e.id, e.type, e.entity_type, e.entity_id, e.payload::jsonb,
+      select ${ctx.tenantId}::uuid, id, type, entity_type, entity_id, payload,
         ${ctx.now}::timestamptz
-      from unnest(${ids}::uuid[], ${events.map((e) => e.type)}::text[],
-        ${events.map((e) => e.entityType)}::text[], ${events.map((e) => e.entityId)}::text[],
-        ${events.map((e) => JSON.stringify(toJsonValue(e.payload)))}::text[])
-        as e(id, type, entity_type, entity_id, payload)
-      returning id, type
+      from given
     ), consumer_job as (
       insert into job (tenant_id, id, kind, payload, event_id, run_at)
-      select ${ctx.tenantId}::uuid, gen_random_uuid(), c.kind,
-        jsonb_build_object('eventId', c.event_id::text), c.event_id, ${ctx.now}::timestamptz
-      from unnest(${consumerEventIds}::uuid[], ${consumerKinds}::text[]) as c(event_id, kind)
+      select ${ctx.tenantId}::uuid, gen_random_uuid(), kind,
+        jsonb_build_object('eventId', given.id::text), given.id, ${ctx.now}::timestamptz
+      from given cross join unnest(given.job_kinds) as kind
     ), endpoint as (
-      select event.id as event_id, w.id as webhook_id, gen_random_uuid() as delivery_id,
+      select given.id as event_id, w.id as webhook_id, gen_random_uuid() as delivery_id,
         gen_random_uuid() as job_id
-      from event join webhook_endpoint w
-        on w.active and (event.type = any(w.event_types) or '*' = any(w.event_types))
+      from given join webhook_endpoint w
+        on w.active and (given.type = any(w.event_types) or '*' = any(w.event_types))
     ), delivery as (
       insert into webhook_delivery (tenant_id, id, webhook_id, event_id, job_id)
       select ${ctx.tenantId}::uuid, delivery_id, webhook_id, event_id, job_id
@@ -101,5 +100,5 @@ export async function emitEvents(ctx: Ctx, events: readonly DomainEvent[]): Prom
     select ${ctx.tenantId}::uuid, job_id, ${webhookJobKind},
       jsonb_build_object('deliveryId', delivery_id), event_id, ${ctx.now}::timestamptz
     from endpoint`.execute(ctx.db)
-  return ids
+  return rows.map((row) => row.id)
 }
