@@ -89,15 +89,23 @@ export function customerCommands(program: Command, cli: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (number: string, options) => {
       const platform = await cli.platform('customers show')
-      const customer = await inCliTenant(platform, cli.tenantSlug(options), async (ctx) => {
-        const found = await findCustomerByNumber(ctx, number)
-        if (found) return found
-        if (isUuid(number)) return getCustomer(ctx, number)
-        throw domainError('request.not_found', `No customer with number ${number}`, {
-          entity: 'customer',
-          number,
-        })
-      })
+      const { customer, parentNumber } = await inCliTenant(
+        platform,
+        cli.tenantSlug(options),
+        async (ctx) => {
+          const found =
+            (await findCustomerByNumber(ctx, number)) ??
+            (isUuid(number) ? await getCustomer(ctx, number) : undefined)
+          if (!found) {
+            throw domainError('request.not_found', `No customer with number ${number}`, {
+              entity: 'customer',
+              number,
+            })
+          }
+          const parent = found.parentId ? await getCustomer(ctx, found.parentId) : undefined
+          return { customer: found, parentNumber: parent?.number }
+        },
+      )
       const c = toApi(customer)
       printResult(options, c, [
         `${c.number}  ${c.legal_name}  (${c.id}, version ${c.version})`,
@@ -106,7 +114,7 @@ export function customerCommands(program: Command, cli: CliContext): void {
           `prefers ${c.preferred_channel}`,
         ...(c.vat_id ? [`  VAT id ${c.vat_id}`] : []),
         ...(c.coc_number ? [`  chamber of commerce ${c.coc_number}`] : []),
-        ...(c.parent_id ? [`  parent ${c.parent_id}`] : []),
+        ...(parentNumber ? [`  parent company ${parentNumber}`] : []),
         ...c.contacts.map(
           (k) => `  contact ${[k.name, k.email, k.phone].filter(Boolean).join(', ')}`,
         ),
@@ -207,7 +215,7 @@ function printRefusal(options: { json?: boolean }, error: DomainError): void {
     options,
     { type: `/problems/${error.code}`, title: error.title, detail: error.message, ...details },
     [
-      `Nothing was imported: ${error.message}`,
+      error.message,
       ...problemLines(details.rejected),
       ...(details.rejected_truncated ? ['  … and more problems not listed'] : []),
     ],
