@@ -23,6 +23,10 @@ export const customerErrors = registerErrors({
     status: 422,
     title: 'Rows of the file have problems; nothing was imported',
   },
+  'customers.import_file_changed': {
+    status: 409,
+    title: 'The file changed while it was being imported',
+  },
   'customers.import_concurrent_change': {
     status: 409,
     title: 'A customer of the file was changed by someone else during the import',

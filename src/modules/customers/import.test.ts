@@ -327,6 +327,22 @@ describe('importing customers from CSV', () => {
     expect(broken.message).toContain('line')
   })
 
+  test('a column named twice is refused; a file that changes between the passes writes nothing', async () => {
+    const acme = await testTenant(platform)
+    const twice = await refusal(importInto(acme, csv('customer_number,name,Name', 'A,B,C')))
+    expect(twice.code).toBe('customers.import_header_repeated')
+    const versions = [
+      csv('customer_number,name', 'F-1,First'),
+      csv('customer_number,name', 'F-2,Other'),
+    ]
+    let opened = 0
+    const changing = await refusal(
+      acme.run((ctx) => importCustomers(ctx, () => [versions[opened++]])),
+    )
+    expect(changing.code).toBe('customers.import_file_changed')
+    expect(await customersOf(acme)).toEqual([])
+  })
+
   test('credit limits are read in the customer currency and handed to the credit module', async () => {
     const acme = await testTenant(platform)
     await acme.run((ctx) =>
@@ -390,6 +406,25 @@ describe('POST /v1/customers/import', () => {
     const skipped = await post(key, fileWithBadRows, '?skip_invalid=true')
     expect(skipped.status).toBe(200)
     expect(skipped.body).toMatchObject({ created: 2, rejected_rows: 3, skipped_invalid: true })
+  })
+
+  test('takes text/csv with a charset, and is in the OpenAPI document as text/csv', async () => {
+    const acme = await testTenant(platform)
+    const created = await call(
+      app,
+      await acme.key('admin'),
+      'POST',
+      '/v1/customers/import',
+      goodFile,
+      {
+        'content-type': 'text/csv; charset=utf-8',
+      },
+    )
+    expect(created.body).toMatchObject({ created: 3 })
+    const openapi = await call(app, undefined, 'GET', '/openapi.json')
+    const operation = openapi.body.paths['/v1/customers/import'].post
+    expect(Object.keys(operation.requestBody.content)).toEqual(['text/csv'])
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(['skip_invalid'])
   })
 
   test('an unknown column is a 400 naming it; a read-only key may not import', async () => {
