@@ -129,10 +129,12 @@ async function checkCreditLimitsInOwnCurrency(
 ): Promise<void> {
   if (rows.length === 0) return
   const found = await sql<{ number: string; currency: string }>`
-    select number, currency from customer
-    where tenant_id = ${ctx.tenantId} and number = any(${rows.map((r) => r.number)}::text[])`.execute(
-    ctx.db,
-  )
+    select c.number, c.currency
+    from unnest(${rows.map((r) => r.number)}::text[]) as wanted(number)
+    join lateral (
+      select number, currency from customer
+      where tenant_id = ${ctx.tenantId} and number = wanted.number
+    ) c on true`.execute(ctx.db)
   const currencyOf = new Map(found.rows.map((r) => [r.number, r.currency]))
   for (const row of rows) {
     const problem = checkCreditLimit(row.creditLimit, currencyOf.get(row.number) ?? 'EUR')
@@ -247,18 +249,27 @@ async function storedAncestors(ctx: Ctx, numbers: string[]): Promise<StoredAnces
   const idOf = new Map<string, string>()
   const parentOf = new Map<string, string>()
   for (let start = 0; start < numbers.length; start += lookupBatchMax) {
+    // Lookups by the unique keys, one per number (see storedCustomers in import-customers.ts).
     const result = await sql<{ id: string; number: string; parentNumber: string | null }>`
       with recursive up (id, number, parent_id, depth) as (
-        select id, number, parent_id, 0 from customer
-        where tenant_id = ${ctx.tenantId}
-          and number = any(${numbers.slice(start, start + lookupBatchMax)}::text[])
+        select c.id, c.number, c.parent_id, 0
+        from unnest(${numbers.slice(start, start + lookupBatchMax)}::text[]) as wanted(number)
+        join lateral (
+          select id, number, parent_id from customer
+          where tenant_id = ${ctx.tenantId} and number = wanted.number
+        ) c on true
         union
-        select c.id, c.number, c.parent_id, up.depth + 1 from customer c
-        join up on c.tenant_id = ${ctx.tenantId} and c.id = up.parent_id
+        select p.id, p.number, p.parent_id, up.depth + 1
+        from up join lateral (
+          select id, number, parent_id from customer
+          where tenant_id = ${ctx.tenantId} and id = up.parent_id
+        ) p on true
         where up.depth < 100
       )
       select up.id, up.number, p.number as parent_number from up
-      left join customer p on p.tenant_id = ${ctx.tenantId} and p.id = up.parent_id`.execute(ctx.db)
+      left join lateral (
+        select number from customer where tenant_id = ${ctx.tenantId} and id = up.parent_id
+      ) p on true`.execute(ctx.db)
     for (const row of result.rows) {
       idOf.set(row.number, row.id)
       if (row.parentNumber) parentOf.set(row.number, row.parentNumber)
