@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { customersImport } from './customers-import.js'
@@ -87,7 +87,11 @@ async function postgresReachable(): Promise<{ ok: boolean; reason?: string }> {
 
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
-  return `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GB memory, Node ${process.version}, ${process.platform}`
+  // The load average says whether other work shared the machine while we measured.
+  return (
+    `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GB memory, ` +
+    `Node ${process.version}, ${process.platform}, load average ${loadavg()[0].toFixed(1)}`
+  )
 }
 
 function printTable(rows: Row[]) {
