@@ -545,6 +545,7 @@ async function replacePrimaryContacts(ctx: Ctx, contacts: PrimaryContactChange[]
       where tenant_id = ${ctx.tenantId} and id = any(${replaced}::uuid[])`.execute(ctx.db)
   }
   const rows = contacts.map(({ customerId, contact }) => ({
+    id: newId(),
     customer_id: customerId,
     name: contact.name,
     email: contact.email,
@@ -556,10 +557,12 @@ async function replacePrimaryContacts(ctx: Ctx, contacts: PrimaryContactChange[]
   await sql`
     insert into customer_contact (tenant_id, id, customer_id, name, email, phone, language,
       preferred_channel, roles, position)
-    select ${ctx.tenantId}::uuid, gen_random_uuid(), k.customer_id, k.name, k.email, k.phone,
+    select ${ctx.tenantId}::uuid, k.id, k.customer_id, k.name, k.email, k.phone,
       k.language, k.preferred_channel, k.roles, 0
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as k(customer_id uuid, name text,
-      email text, phone text, language text, preferred_channel text, roles text[])`.execute(ctx.db)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as k(id uuid, customer_id uuid,
+      name text, email text, phone text, language text, preferred_channel text, roles text[])`.execute(
+    ctx.db,
+  )
 }
 
 /** IBANs are added, never removed: cash application may have learned from the old ones. */
@@ -568,13 +571,17 @@ async function addIbans(
   ibans: Array<{ customerId: string; iban: string; position: number }>,
 ): Promise<void> {
   if (ibans.length === 0) return
-  const rows = ibans.map((i) => ({ customer_id: i.customerId, iban: i.iban, position: i.position }))
+  const rows = ibans.map((i) => ({
+    id: newId(),
+    customer_id: i.customerId,
+    iban: i.iban,
+    position: i.position,
+  }))
   await sql`
     insert into customer_iban (tenant_id, id, customer_id, iban, source, position)
-    select ${ctx.tenantId}::uuid, gen_random_uuid(), i.customer_id, i.iban, 'master_data',
-      i.position
+    select ${ctx.tenantId}::uuid, i.id, i.customer_id, i.iban, 'master_data', i.position
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as i(customer_id uuid, iban text, position int)
+      as i(id uuid, customer_id uuid, iban text, position int)
     on conflict (tenant_id, customer_id, iban) do nothing`.execute(ctx.db)
 }
 

@@ -69,16 +69,15 @@ returning number, (xmax = 0) as inserted
 
 insert into customer_contact (tenant_id, id, customer_id, name, email, phone, language,
 preferred_channel, roles, position)
-select $1::uuid, gen_random_uuid(), k.customer_id, k.name, k.email, k.phone,
+select $1::uuid, k.id, k.customer_id, k.name, k.email, k.phone,
 k.language, k.preferred_channel, k.roles, 0
-from jsonb_to_recordset($2::jsonb) as k(customer_id uuid, name text,
-email text, phone text, language text, preferred_channel text, roles text[])
+from jsonb_to_recordset($2::jsonb) as k(id uuid, customer_id uuid,
+name text, email text, phone text, language text, preferred_channel text, roles text[])
 
 insert into customer_iban (tenant_id, id, customer_id, iban, source, position)
-select $1::uuid, gen_random_uuid(), i.customer_id, i.iban, 'master_data',
-i.position
+select $1::uuid, i.id, i.customer_id, i.iban, 'master_data', i.position
 from jsonb_to_recordset($2::jsonb)
-as i(customer_id uuid, iban text, position int)
+as i(id uuid, customer_id uuid, iban text, position int)
 on conflict (tenant_id, customer_id, iban) do nothing
 
 update "audit_chain" set "last_seq" = "last_seq" + $1 where "tenant_id" = $2 returning "last_seq", "last_hash"
