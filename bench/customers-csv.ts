@@ -146,6 +146,8 @@ const segmentsWeighted = [
   'public_sector',
 ] as const
 
+const legalForm = { NL: 'B.V.', BE: 'BV', DE: 'GmbH' } as const
+
 function slug(text: string): string {
   return text
     .toLowerCase()
@@ -174,7 +176,7 @@ export function customerRow(index: number, rows: number, revision: number): stri
   const consumer = segment === 'consumer'
   const name = consumer
     ? `${pick(random, firstNames)} ${surname}`
-    : `${pick(random, trades)} ${surname} ${country === 'DE' ? 'GmbH' : country === 'BE' ? 'BV' : 'B.V.'}`
+    : `${pick(random, trades)} ${surname} ${legalForm[country]}`
   const vatId = consumer
     ? ''
     : country === 'NL'

@@ -24,7 +24,8 @@ async function main() {
   console.log(machine())
   if (!postgres.ok) {
     console.log(
-      `PostgreSQL skipped: ${postgresUrl.replace(/:[^:@/]*@/, ':***@')} is not reachable (${postgres.reason})`,
+      `PostgreSQL skipped: ${postgresUrl.replace(/:[^:@/]*@/, ':***@')} ` +
+        `is not reachable (${postgres.reason})`,
     )
   }
   const rows: Row[] = []

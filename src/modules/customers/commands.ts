@@ -121,7 +121,8 @@ export function customerCommands(program: Command, cli: CliContext): void {
         ...c.ibans.map((b) => `  IBAN ${b.iban}`),
         ...c.addresses.map(
           (a) =>
-            `  ${a.kind} address ${[...a.lines, a.postal_code, a.city, a.country].filter(Boolean).join(', ')}`,
+            `  ${a.kind} address ` +
+            [...a.lines, a.postal_code, a.city, a.country].filter(Boolean).join(', '),
         ),
       ])
     })

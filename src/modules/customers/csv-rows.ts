@@ -198,7 +198,8 @@ export function checkHeader(cells: string[], line = 1): ImportColumn[] {
     const shown = unknown.map((name) => (name === '' ? '(an empty column name)' : `"${name}"`))
     throw domainError(
       'customers.import_header_unknown',
-      `Unknown column ${shown.join(', ')} in the header (line ${line}); the columns are ${importColumns.join(', ')}`,
+      `Unknown column ${shown.join(', ')} in the header (line ${line}); ` +
+        `the columns are ${importColumns.join(', ')}`,
       { line, unknown, allowed: importColumns },
     )
   }
@@ -254,7 +255,9 @@ export function checkRow(columns: readonly ImportColumn[], cells: string[], line
       problems: [
         {
           column: null,
-          message: `has ${cells.length} fields where the header has ${columns.length} (a stray delimiter or quote?)`,
+          message:
+            `has ${cells.length} fields where the header has ${columns.length} ` +
+            '(a stray delimiter or quote?)',
         },
       ],
     }
@@ -389,7 +392,9 @@ export function checkCreditLimit(text: string, currency: string): RowProblem | u
   if (minor === undefined) {
     return {
       column: 'credit_limit',
-      message: `"${text}" is not an amount in ${currency} (write 25000.00: a dot, no thousands separators)`,
+      message:
+        `"${text}" is not an amount in ${currency} ` +
+        '(write 25000.00: a dot, no thousands separators)',
     }
   }
   if (minor < 0n) return { column: 'credit_limit', message: 'cannot be negative' }

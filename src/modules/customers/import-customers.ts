@@ -175,7 +175,8 @@ async function writeRows(
 function fileChanged(line?: number) {
   return domainError(
     'customers.import_file_changed',
-    `The file changed while it was being imported${line ? ` (line ${line})` : ''}; nothing was imported`,
+    `The file changed while it was being imported${line ? ` (line ${line})` : ''}; ` +
+      'nothing was imported',
     { line },
   )
 }
@@ -521,7 +522,8 @@ async function upsertCustomers(
     if (written.get(after.number) !== (before === null)) {
       throw domainError(
         'customers.import_concurrent_change',
-        `Customer ${after.number} was added or changed by someone else during the import; nothing was imported, run it again`,
+        `Customer ${after.number} was added or changed by someone else during the import; ` +
+          'nothing was imported, run it again',
         { customer_number: after.number },
       )
     }
@@ -560,9 +562,8 @@ async function replacePrimaryContacts(ctx: Ctx, contacts: PrimaryContactChange[]
     select ${ctx.tenantId}::uuid, k.id, k.customer_id, k.name, k.email, k.phone,
       k.language, k.preferred_channel, k.roles, 0
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as k(id uuid, customer_id uuid,
-      name text, email text, phone text, language text, preferred_channel text, roles text[])`.execute(
-    ctx.db,
-  )
+      name text, email text, phone text, language text, preferred_channel text,
+      roles text[])`.execute(ctx.db)
 }
 
 /** IBANs are added, never removed: cash application may have learned from the old ones. */

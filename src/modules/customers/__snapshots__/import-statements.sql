@@ -72,7 +72,8 @@ preferred_channel, roles, position)
 select $1::uuid, k.id, k.customer_id, k.name, k.email, k.phone,
 k.language, k.preferred_channel, k.roles, 0
 from jsonb_to_recordset($2::jsonb) as k(id uuid, customer_id uuid,
-name text, email text, phone text, language text, preferred_channel text, roles text[])
+name text, email text, phone text, language text, preferred_channel text,
+roles text[])
 
 insert into customer_iban (tenant_id, id, customer_id, iban, source, position)
 select $1::uuid, i.id, i.customer_id, i.iban, 'master_data', i.position
