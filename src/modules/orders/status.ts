@@ -66,7 +66,7 @@ export function assertTransition(
     {
       order: order.id,
       order_number: order.number,
-      status: order.status,
+      order_status: order.status,
       action,
       allowed_from: from,
     },
