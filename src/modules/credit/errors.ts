@@ -34,8 +34,4 @@ export const creditErrors = registerErrors({
     status: 400,
     title: 'The credit report file is neither a JSON array nor CSV with a header',
   },
-  'credit.user_required': {
-    status: 403,
-    title: 'Limit decisions are taken by a named user (use an API key of your own)',
-  },
 })

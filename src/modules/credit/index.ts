@@ -1,5 +1,6 @@
 import type { O2cModule } from '../../platform.js'
 import './errors.js'
+import { creditRoutes } from './routes.js'
 
 export type {
   CreditDecision,
@@ -13,4 +14,4 @@ export type { CreditProfile } from './profile.js'
 export { getCreditProfile } from './profile.js'
 export type { CreditStatus, RiskClass } from './tables.js'
 
-export const creditModule: O2cModule = { name: 'credit' }
+export const creditModule: O2cModule = { name: 'credit', routes: creditRoutes }

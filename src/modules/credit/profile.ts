@@ -1,7 +1,9 @@
 import type { Selectable } from 'kysely'
-import { notFound } from '../../core/errors.js'
+import { domainError, notFound } from '../../core/errors.js'
 import type { Ctx } from '../../db/context.js'
+import { recordAudit } from '../audit/index.js'
 import { getCustomer } from '../customers/index.js'
+import { emitEvent } from '../outbox/index.js'
 import type { CreditStatus, CreditTables, RiskClass } from './tables.js'
 
 // A customer's credit profile. A customer without a profile row has no limit set, class and
@@ -60,8 +62,7 @@ export async function findCreditProfile(
 export async function getCreditProfile(ctx: Ctx, customerId: string): Promise<CreditProfile> {
   const stored = await findCreditProfile(ctx, customerId)
   if (stored) return stored
-  const customer = await getCustomer(ctx, customerId).catch(() => undefined)
-  if (!customer) throw notFound('customer', customerId)
+  const customer = await getCustomer(ctx, customerId)
   return emptyProfile(customerId, customer.currency)
 }
 
@@ -109,4 +110,86 @@ export async function profileForUpdate(ctx: Ctx, customerId: string): Promise<Cr
   const made = await findCreditProfile(ctx, customerId, { forUpdate: true })
   if (!made) throw notFound('customer', customerId)
   return made
+}
+
+export type CreditProfilePatch = {
+  creditStatus?: CreditStatus
+  riskClass?: RiskClass | null
+  nextReviewDate?: string | null
+  requiresPrepayment?: boolean
+}
+
+/**
+ * Changes a profile's status, risk class, review date or prepayment flag. Limits are not
+ * changed here: they go through limit decisions (four eyes). `expectedVersion` is the
+ * version the analyst last read (If-Match; 0 for a customer without a profile yet).
+ */
+export async function updateCreditProfile(
+  ctx: Ctx,
+  customerId: string,
+  expectedVersion: number,
+  patch: CreditProfilePatch,
+): Promise<CreditProfile> {
+  const before = await profileForUpdate(ctx, customerId)
+  if (before.version !== expectedVersion) throw staleProfile(before)
+  const after = await writeProfile(ctx, before, patch)
+  await recordAudit(ctx, {
+    entityType: 'credit_profile',
+    entityId: customerId,
+    action: 'updated',
+    before,
+    after,
+  })
+  await announceStatusChange(ctx, before, after, 'profile updated')
+  return after
+}
+
+export function staleProfile(current: CreditProfile) {
+  return domainError(
+    'request.stale_etag',
+    `The credit profile was changed by someone else (now version ${current.version}); reload it and apply your change again`,
+    { entity: 'credit_profile', id: current.customerId, currentVersion: current.version },
+  )
+}
+
+/** Writes changed columns of a locked profile with the next version; returns the new profile. */
+export async function writeProfile(
+  ctx: Ctx,
+  before: CreditProfile,
+  patch: CreditProfilePatch & {
+    creditLimitMinor?: bigint
+    groupCreditLimitMinor?: bigint
+    lastReviewDate?: string
+  },
+): Promise<CreditProfile> {
+  await ctx.db
+    .updateTable('creditProfile')
+    .set({ ...patch, updatedAt: ctx.now, version: before.version + 1 })
+    .where('customerId', '=', before.customerId)
+    .where('version', '=', before.version)
+    .execute()
+  const after = await findCreditProfile(ctx, before.customerId)
+  if (!after) throw notFound('customer', before.customerId)
+  return after
+}
+
+/** Tells the outbox when a customer's credit status changed (orders, collections listen). */
+export async function announceStatusChange(
+  ctx: Ctx,
+  before: CreditProfile,
+  after: CreditProfile,
+  cause: string,
+): Promise<void> {
+  if (before.creditStatus === after.creditStatus) return
+  await emitEvent(ctx, {
+    type: 'credit.status_changed',
+    entityType: 'customer',
+    entityId: after.customerId,
+    payload: {
+      customer_id: after.customerId,
+      credit_status: after.creditStatus,
+      credit_status_before: before.creditStatus,
+      cause,
+    },
+  })
 }
