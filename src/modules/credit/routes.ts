@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
+import { calendarDate, idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { expectedVersion, read, withEtag, write } from '../../http/unit-of-work.js'
+import { getCreditAssessment } from './assessment.js'
 import {
   approveLimitDecision,
   getLimitDecision,
@@ -13,17 +14,35 @@ import {
 import { getCreditPolicy, putCreditPolicy } from './policy.js'
 import { getCreditProfile, updateCreditProfile } from './profile.js'
 import {
+  readReportFile,
+  reportColumns,
+  reportRecordsOf,
+  reportRowsPerFileMax,
+} from './report-file.js'
+import { importCreditReports, listCreditReports, reportToApi } from './reports.js'
+import { completeReview, listDueReviews } from './reviews.js'
+import {
   amountIn,
+  assessmentOut,
+  assessmentToApi,
   creditPolicyIn,
   creditPolicyOut,
   creditProfileOut,
   creditProfilePatchIn,
   decisionToApi,
+  dueReviewOut,
+  dueReviewToApi,
   limitDecisionIn,
   limitDecisionOut,
   limitsIn,
   policyToApi,
   profileToApi,
+  reportImportOut,
+  reportImportToApi,
+  reportOut,
+  reviewIn,
+  reviewOut,
+  reviewToApi,
 } from './schemas.js'
 
 export async function creditRoutes(app: FastifyInstance): Promise<void> {
@@ -233,5 +252,138 @@ export async function creditRoutes(app: FastifyInstance): Promise<void> {
       write(request, reply, 200, async (ctx) =>
         decisionToApi(await rejectLimitDecision(ctx, request.params.id, request.body.note)),
       ),
+  )
+
+  r.post(
+    '/credit-reports',
+    {
+      config: { permission: 'credit.write' },
+      schema: {
+        summary:
+          'Import bureau credit reports: a JSON array or a CSV body (Content-Type: text/csv). ' +
+          'All or nothing unless skip_invalid=true; rejected rows are named by row and line',
+        tags: ['credit'],
+        querystring: z.object({
+          skip_invalid: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe('keep the valid reports when some are not'),
+          file_name: z.string().max(255).optional().describe('kept with each report'),
+        }),
+        body: z
+          .union([z.array(z.unknown()).max(reportRowsPerFileMax), z.string()])
+          .describe(`fields: ${reportColumns.join(', ')}; amounts in the customer's currency`),
+        response: { 201: reportImportOut, ...problemReplies },
+      },
+    },
+    (request, reply) => {
+      const body = request.body
+      const records = typeof body === 'string' ? readReportFile(body) : reportRecordsOf(body)
+      return write(request, reply, 201, async (ctx) =>
+        reportImportToApi(
+          await importCreditReports(ctx, records, {
+            source: 'api',
+            fileName: request.query.file_name,
+            skipInvalid: request.query.skip_invalid === 'true',
+          }),
+        ),
+      )
+    },
+  )
+
+  r.get(
+    '/customers/:id/credit-reports',
+    {
+      config: { permission: 'credit.read' },
+      schema: {
+        summary: "A customer's bureau credit reports, newest first",
+        tags: ['credit'],
+        params: idParam,
+        querystring: z.object(pageQuery),
+        response: { 200: pageOf(reportOut), ...problemReplies },
+      },
+    },
+    async (request) => {
+      const page = await read(request, (ctx) =>
+        listCreditReports(ctx, request.params.id, request.query),
+      )
+      return { data: page.data.map(reportToApi), next_cursor: page.nextCursor }
+    },
+  )
+
+  r.get(
+    '/customers/:id/credit-assessment',
+    {
+      config: { permission: 'credit.read' },
+      schema: {
+        summary:
+          'Internal score, suggested risk class and limit from payment behaviour and the ' +
+          'newest bureau report, with the reasons',
+        tags: ['credit'],
+        params: idParam,
+        response: { 200: assessmentOut, ...problemReplies },
+      },
+    },
+    async (request) =>
+      assessmentToApi(await read(request, (ctx) => getCreditAssessment(ctx, request.params.id))),
+  )
+
+  r.get(
+    '/credit-reviews',
+    {
+      config: { permission: 'credit.read' },
+      schema: {
+        summary:
+          "The credit analyst's list: profiles due for review, blocked/on hold first, then " +
+          'by risk class and exposure',
+        tags: ['credit'],
+        querystring: z.object({
+          due_before: calendarDate.optional().describe('due on or before this date; default today'),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(dueReviewOut), ...problemReplies },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const page = await read(request, (ctx) =>
+        listDueReviews(ctx, { dueBefore: q.due_before, cursor: q.cursor, limit: q.limit }),
+      )
+      return { data: page.data.map(dueReviewToApi), next_cursor: page.nextCursor }
+    },
+  )
+
+  r.post(
+    '/customers/:id/credit-reviews',
+    {
+      config: { permission: 'credit.write' },
+      schema: {
+        summary:
+          'Complete a credit review (If-Match: the profile version reviewed): records it, sets ' +
+          'class, status and next review date, and proposes a limit change if one is named',
+        tags: ['credit'],
+        params: idParam,
+        body: reviewIn,
+        response: { 201: reviewOut, ...problemReplies },
+      },
+    },
+    (request, reply) => {
+      const version = expectedVersion(request)
+      const body = request.body
+      return write(request, reply, 201, async (ctx) => {
+        const changesLimit = body.limit !== undefined || body.group_limit !== undefined
+        const limits = changesLimit ? await limitsIn(ctx, request.params.id, body) : undefined
+        return reviewToApi(
+          await completeReview(ctx, request.params.id, version, {
+            note: body.note,
+            seen: body.seen,
+            riskClass: body.risk_class,
+            creditStatus: body.credit_status,
+            nextReviewDate: body.next_review_date,
+            limit: limits && { ...limits, reason: body.limit_reason },
+          }),
+        )
+      })
+    },
   )
 }

@@ -3,9 +3,12 @@ import { domainError, invalid } from '../../core/errors.js'
 import { formatAmount, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { calendarDate, decimalString } from '../../http/schemas.js'
+import type { CreditAssessment } from './assessment.js'
 import type { LimitDecision } from './decisions.js'
 import type { CreditPolicy } from './policy.js'
 import { type CreditProfile, getCreditProfile } from './profile.js'
+import { type ReportImport, rejectedToApi } from './reports.js'
+import type { CompletedReview, DueReview } from './reviews.js'
 import { creditStatuses, riskClasses } from './tables.js'
 
 // The credit module as the API speaks it (snake_case, money as decimal strings with the
@@ -174,5 +177,152 @@ export async function limitsIn(
     ...(body.group_limit !== undefined
       ? { groupLimitMinor: amountIn(body.group_limit, currency, 'group_limit') }
       : {}),
+  }
+}
+
+export const reportOut = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  bureau: z.string(),
+  score: z.number().nullable(),
+  rating: z.string().nullable(),
+  recommended_limit: z.string().nullable(),
+  currency: z.string(),
+  payment_index: z.number().nullable(),
+  report_date: z.string(),
+  source: z.enum(['file', 'api']),
+  file_name: z.string().nullable(),
+  imported_at: z.string(),
+  imported_by: z.string(),
+})
+
+export const rejectedReportOut = z.object({
+  row: z.number().describe('1-based record number (the header is not a record)'),
+  line: z.number().nullable().describe('line in the file, when the file had lines'),
+  customer_number: z.string().nullable(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })),
+})
+
+export const reportImportOut = z.object({
+  received: z.number(),
+  imported: z.number(),
+  unchanged: z.number().describe('already on file with the same figures'),
+  rejected: z.array(rejectedReportOut),
+  report_ids: z.array(z.string()),
+})
+
+export function reportImportToApi(r: ReportImport): z.infer<typeof reportImportOut> {
+  return {
+    received: r.received,
+    imported: r.imported,
+    unchanged: r.unchanged,
+    rejected: r.rejected.map(rejectedToApi),
+    report_ids: r.reportIds,
+  }
+}
+
+export const assessmentOut = z.object({
+  customer_id: z.string(),
+  currency: z.string(),
+  internal_score: z.number().nullable().describe('0–100 from payment behaviour; null: none yet'),
+  internal_class: z.enum(riskClasses).nullable(),
+  bureau_class: z.enum(riskClasses).nullable(),
+  suggested_class: z.enum(riskClasses).nullable(),
+  suggested_limit: z.string().nullable(),
+  current_limit: z.string().nullable(),
+  current_class: z.enum(riskClasses).nullable(),
+  reasons: z
+    .array(z.string())
+    .describe('readable lines, e.g. "Paid 40% of invoices late (avg 18 days)"'),
+  behaviour_as_of: z.string().nullable(),
+  report_id: z.string().nullable(),
+  assessed_at: z.string(),
+})
+
+export function assessmentToApi(a: CreditAssessment): z.infer<typeof assessmentOut> {
+  return {
+    customer_id: a.customerId,
+    currency: a.currency,
+    internal_score: a.internalScore,
+    internal_class: a.internalClass,
+    bureau_class: a.bureauClass,
+    suggested_class: a.suggestedClass,
+    suggested_limit: amountOut(a.suggestedLimitMinor, a.currency),
+    current_limit: amountOut(a.currentLimitMinor, a.currency),
+    current_class: a.currentRiskClass,
+    reasons: a.reasons,
+    behaviour_as_of: a.behaviourAsOf,
+    report_id: a.reportId,
+    assessed_at: a.assessedAt.toISOString(),
+  }
+}
+
+export const dueReviewOut = z.object({
+  customer_id: z.string(),
+  customer_number: z.string(),
+  customer_name: z.string(),
+  currency: z.string(),
+  credit_limit: z.string().nullable(),
+  exposure: z.string().describe('open receivables in the profile currency'),
+  risk_class: z.enum(riskClasses).nullable(),
+  credit_status: z.enum(creditStatuses),
+  next_review_date: z.string(),
+  last_review_date: z.string().nullable(),
+})
+
+export function dueReviewToApi(d: DueReview): z.infer<typeof dueReviewOut> {
+  return {
+    customer_id: d.customerId,
+    customer_number: d.customerNumber,
+    customer_name: d.customerName,
+    currency: d.currency,
+    credit_limit: amountOut(d.creditLimitMinor, d.currency),
+    exposure: formatAmount(d.exposureMinor, d.currency),
+    risk_class: d.riskClass,
+    credit_status: d.creditStatus,
+    next_review_date: d.nextReviewDate,
+    last_review_date: d.lastReviewDate,
+  }
+}
+
+export const reviewIn = z.object({
+  note: z.string().min(1).max(4000).describe('what the review found'),
+  seen: seenIn,
+  risk_class: z.enum(riskClasses).nullable().optional(),
+  credit_status: z.enum(creditStatuses).optional(),
+  next_review_date: calendarDate.optional().describe('default: today + the policy interval'),
+  limit: decimalString.optional().describe('a new limit decided in the review (four eyes apply)'),
+  group_limit: decimalString.optional(),
+  currency: z.string().length(3).optional(),
+  limit_reason: z.string().max(2000).optional(),
+})
+
+export const reviewOut = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  reviewed_at: z.string(),
+  reviewed_by: z.object({ id: z.string(), name: z.string() }),
+  note: z.string(),
+  seen: z.record(z.string(), z.unknown()),
+  risk_class: z.enum(riskClasses).nullable(),
+  credit_status: z.enum(creditStatuses),
+  next_review_date: z.string(),
+  profile: creditProfileOut,
+  limit_decision: limitDecisionOut.nullable(),
+})
+
+export function reviewToApi(r: CompletedReview): z.infer<typeof reviewOut> {
+  return {
+    id: r.id,
+    customer_id: r.customerId,
+    reviewed_at: r.reviewedAt.toISOString(),
+    reviewed_by: { id: r.reviewedBy, name: r.reviewedByName },
+    note: r.note,
+    seen: r.seen,
+    risk_class: r.riskClass,
+    credit_status: r.creditStatus,
+    next_review_date: r.nextReviewDate,
+    profile: profileToApi(r.profile),
+    limit_decision: r.limitDecision ? decisionToApi(r.limitDecision) : null,
   }
 }
