@@ -1,5 +1,6 @@
 import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
+import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
@@ -9,6 +10,7 @@ import type { JobHandler, O2cModule } from './platform.js'
 export const modules: O2cModule[] = [
   authModule,
   customersModule,
+  creditModule,
   ordersModule,
   auditModule,
   outboxModule,
