@@ -5,7 +5,7 @@ import { formatAmount } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
-import { type CreditDecision, checkOrderCredit } from '../credit/index.js'
+import { type CreditDecision, checkOrderCredit, lockCreditExposure } from '../credit/index.js'
 import { customerGroup } from '../customers/index.js'
 import { emitEvent } from '../outbox/index.js'
 import { type CreditHoldReason, loadOrder, type Order } from './order-store.js'
@@ -42,12 +42,11 @@ export async function uninvoicedOrdersOfCustomers(
 }
 
 async function checkCredit(ctx: Ctx, order: Order): Promise<CreditDecision> {
-  const group = await customerGroup(ctx, order.customerId)
   // Two orders of one group confirmed at once must not both pass a limit that fits only one:
-  // confirmations of a group take turns (the lock is released at commit).
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`order-credit:${ctx.tenantId}:${group.rootId}`}, 0))`.execute(
-    ctx.db,
-  )
+  // the credit module's lock makes confirmations of a group take turns until commit. It is
+  // taken before the uninvoiced orders are summed, so the sum cannot go stale.
+  await lockCreditExposure(ctx, order.customerId)
+  const group = await customerGroup(ctx, order.customerId)
   const uninvoicedOrders = await uninvoicedOrdersOfCustomers(ctx, group.memberIds, order.id)
   return checkOrderCredit(ctx, {
     customerId: order.customerId,

@@ -13,6 +13,7 @@ import {
 } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
 import { orderCommands } from './commands.js'
+import { creditLimit, creditPolicy } from './test-helpers.js'
 
 let platform: Platform
 let app: FastifyInstance
@@ -53,6 +54,7 @@ beforeAll(async () => {
   app = await testServer(platform)
   acme = await testTenant(platform)
   coordinator = await acme.key('order_coordinator')
+  await creditPolicy(app, acme)
   for (const [number, currency] of [
     ['C-300', 'EUR'],
     ['C-301', 'USD'],
@@ -64,6 +66,7 @@ beforeAll(async () => {
       payment_terms_days: 30,
     })
     expect(made.status).toBe(201)
+    if (number === 'C-300') await creditLimit(app, acme, made.body.id, { limit: '1000000.00' })
   }
 })
 

@@ -8,6 +8,7 @@ import {
   testTenant,
 } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
+import { creditLimit, creditPolicy } from './test-helpers.js'
 
 let platform: Platform
 let app: FastifyInstance
@@ -59,6 +60,8 @@ beforeAll(async () => {
     payment_terms_days: 14,
   })
   customerId = customer.body.id
+  await creditPolicy(app, acme)
+  await creditLimit(app, acme, customerId, { limit: '1000000.00' })
 })
 
 describe('taking an order', () => {
@@ -337,6 +340,7 @@ describe('the status machine', () => {
     const trail = await call(app, await acme.key('admin'), 'GET', `/v1/audit?entity=${order.id}`)
     expect(trail.body.data.map((e: { action: string }) => e.action)).toEqual([
       'created',
+      'credit_checked',
       'confirmed',
       'cancelled',
     ])

@@ -10,6 +10,7 @@ import {
 import { money } from '../../core/money.js'
 import type { Platform } from '../../platform.js'
 import { markOrderPrepaid } from './service.js'
+import { creditLimit, creditPolicy } from './test-helpers.js'
 import { recordInvoicedQuantities, uninvoicedShipmentLines } from './uninvoiced.js'
 
 let platform: Platform
@@ -66,6 +67,8 @@ beforeAll(async () => {
     legal_name: 'Groothandel Noord B.V.',
   })
   customerId = customer.body.id
+  await creditPolicy(app, acme)
+  await creditLimit(app, acme, customerId, { limit: '1000000.00' })
 })
 
 describe('shipping an order', () => {
@@ -368,6 +371,7 @@ describe('shipped and not yet invoiced', () => {
       number: 'C-201',
       legal_name: 'Invoice Me B.V.',
     })
+    await creditLimit(app, acme, customer.body.id, { limit: '1000.00' })
     const order = (
       await call(app, coordinator, 'POST', '/v1/orders', {
         customer_id: customer.body.id,
