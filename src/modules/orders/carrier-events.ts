@@ -2,6 +2,7 @@ import { DomainError } from '../../core/errors.js'
 import type { Ctx } from '../../db/context.js'
 import { carrierCode } from './carriers.js'
 import { type CsvShape, type RowIssue, readCsv, rejected } from './csv.js'
+import { lockOrders } from './order-store.js'
 import { deliverShipment, shipShipment } from './shipments.js'
 
 // Carrier events from a CSV file: "shipped" (the carrier has the parcel) and "delivered",
@@ -43,7 +44,7 @@ export async function importCarrierEvents(
   const numbers = [...new Set(rows.map((r) => r.values.tracking_number ?? '').filter(Boolean))]
   const shipments = await ctx.db
     .selectFrom('shipment')
-    .select(['id', 'trackingNumber', 'carrier'])
+    .select(['id', 'trackingNumber', 'carrier', 'orderId'])
     .where('trackingNumber', 'in', numbers.length > 0 ? numbers : [''])
     .execute()
   const byNumber = new Map(shipments.map((s) => [s.trackingNumber as string, s]))
@@ -98,6 +99,10 @@ export async function importCarrierEvents(
   }
   if (issues.length > 0) throw rejected(carrierEventsShape, issues)
 
+  await lockOrders(
+    ctx,
+    shipments.map((s) => s.orderId),
+  )
   const report: CarrierEventsReport = { rows: rows.length, shipped: 0, delivered: 0, unchanged: 0 }
   for (const [index, row] of checked.entries()) {
     await applyEvent(ctx, row, report)

@@ -9,7 +9,7 @@ import { type CreditDecision, checkOrderCredit, lockCreditExposure } from '../cr
 import { customerGroup } from '../customers/index.js'
 import { emitEvent } from '../outbox/index.js'
 import { type CreditHoldReason, loadOrder, type Order } from './order-store.js'
-import { closeAsCancelled, orderEventPayload } from './service.js'
+import { closeAsCancelled, createOrder, type NewOrder, orderEventPayload } from './service.js'
 import { assertTransition } from './status.js'
 
 // Confirming an order runs the credit check: approved, the order is confirmed; otherwise it
@@ -41,10 +41,33 @@ export async function uninvoicedOrdersOfCustomers(
   return result.rows
 }
 
+/**
+ * Takes the credit module's exposure lock of each customer's group, in one fixed order.
+ *
+ * Two orders of one group confirmed at once must not both pass a limit that fits only one,
+ * so confirmations of a group take turns until commit. Lock order matters on PostgreSQL:
+ * every audited change also locks the tenant's audit chain head, so a transaction must take
+ * its group locks before its first audit event, or it can deadlock with a confirmation that
+ * holds the group and waits for the chain. Callers that audit before confirming (create and
+ * confirm in one go, the CSV import) call this first.
+ */
+export async function lockCreditOfCustomers(ctx: Ctx, customerIds: string[]): Promise<void> {
+  const roots = new Set<string>()
+  for (const customerId of new Set(customerIds)) {
+    roots.add((await customerGroup(ctx, customerId)).rootId)
+  }
+  for (const rootId of [...roots].sort()) await lockCreditExposure(ctx, rootId)
+}
+
+/** Creates an order and confirms it in the same transaction ("confirm": true). */
+export async function createConfirmedOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
+  await lockCreditOfCustomers(ctx, [input.customerId])
+  const draft = await createOrder(ctx, input)
+  return confirmOrder(ctx, draft.id)
+}
+
 async function checkCredit(ctx: Ctx, order: Order): Promise<CreditDecision> {
-  // Two orders of one group confirmed at once must not both pass a limit that fits only one:
-  // the credit module's lock makes confirmations of a group take turns until commit. It is
-  // taken before the uninvoiced orders are summed, so the sum cannot go stale.
+  // Taken before the uninvoiced orders are summed, so the sum cannot go stale.
   await lockCreditExposure(ctx, order.customerId)
   const group = await customerGroup(ctx, order.customerId)
   const uninvoicedOrders = await uninvoicedOrdersOfCustomers(ctx, group.memberIds, order.id)

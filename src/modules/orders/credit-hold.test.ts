@@ -191,6 +191,54 @@ describe('credit check at confirmation', () => {
     expect((await confirmOrder(id, '100.00')).status).toBe('confirmed')
   })
 
+  test('orders of one group confirmed at the same moment cannot both fit under one limit', async () => {
+    const parent = await customer()
+    const daughter = await customer({ parent_id: parent })
+    await creditLimit(app, acme, parent, { limit: '1000.00', groupLimit: '100.00' })
+    await creditLimit(app, acme, daughter, { limit: '1000.00' })
+    const drafts = await Promise.all(
+      [parent, daughter].map(
+        async (id) =>
+          (
+            await call(app, coordinator, 'POST', '/v1/orders', {
+              customer_id: id,
+              lines: [
+                {
+                  item_code: 'X',
+                  quantity: '1',
+                  unit_price: '60.00',
+                  vat_category: 'Z',
+                  vat_rate: '0',
+                },
+              ],
+            })
+          ).body,
+      ),
+    )
+    // Confirmation of drafts and create-and-confirm in one go, all at once.
+    const results = await Promise.all([
+      ...drafts.map((d) => call(app, coordinator, 'POST', `/v1/orders/${d.id}/confirm`)),
+      ...[parent, daughter].map((id) =>
+        call(app, coordinator, 'POST', '/v1/orders', {
+          customer_id: id,
+          lines: [
+            {
+              item_code: 'X',
+              quantity: '1',
+              unit_price: '60.00',
+              vat_category: 'Z',
+              vat_rate: '0',
+            },
+          ],
+          confirm: true,
+        }),
+      ),
+    ])
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201, 201])
+    const statuses = results.map((r) => r.body.status).sort()
+    expect(statuses).toEqual(['confirmed', 'credit_hold', 'credit_hold', 'credit_hold'])
+  })
+
   test('a prepayment order skips the exposure test, but not a block', async () => {
     const free = await customer()
     const prepaid = await confirmOrder(free, '5000.00', { requires_prepayment: true })

@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.js'
 import type { Ctx } from '../../db/context.js'
 import { type Customer, findCustomerByNumber } from '../customers/index.js'
-import { confirmOrder } from './confirmation.js'
+import { confirmOrder, lockCreditOfCustomers } from './confirmation.js'
 import { type CsvShape, type RowIssue, readCsv, rejected } from './csv.js'
 import { insertOrders, loadOrder, type OrderToInsert, reserveOrderNumbers } from './order-store.js'
 import type { LineInput } from './pricing.js'
@@ -107,6 +107,12 @@ export async function importOrders(
 
   const badLines = new Set(issues.map((i) => i.line))
   const valid = prepared.filter((p) => !p.group.rows.some((r) => badLines.has(r.line)))
+  if (options.confirm) {
+    await lockCreditOfCustomers(
+      ctx,
+      valid.map((p) => p.order.customerId),
+    )
+  }
   const firstNumber = valid.length > 0 ? await reserveOrderNumbers(ctx, valid.length) : 0
   valid.forEach((p, index) => {
     p.order.number = firstNumber + index

@@ -142,6 +142,22 @@ export async function loadOrder(
 }
 
 /**
+ * Locks several orders at once, in id order, before a transaction that changes more than one
+ * records its first audit event (which locks the tenant's audit chain head). Taking them one
+ * by one after that could deadlock with a change of one of them that waits for the chain.
+ */
+export async function lockOrders(ctx: Ctx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return
+  await ctx.db
+    .selectFrom('salesOrder')
+    .select('id')
+    .where('id', 'in', [...new Set(ids)].sort())
+    .orderBy('id')
+    .forUpdate()
+    .execute()
+}
+
+/**
  * Reserves `count` consecutive order numbers for the tenant and returns the first. The
  * counter row is locked until commit, so numbers follow commit order and a rolled-back
  * creation gives its numbers back.

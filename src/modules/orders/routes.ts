@@ -12,7 +12,13 @@ import {
   problemReplies,
 } from '../../http/schemas.js'
 import { expectedVersion, read, withEtag, write } from '../../http/unit-of-work.js'
-import { confirmOrder, creditHolds, rejectCreditHold, releaseCreditHold } from './confirmation.js'
+import {
+  confirmOrder,
+  createConfirmedOrder,
+  creditHolds,
+  rejectCreditHold,
+  releaseCreditHold,
+} from './confirmation.js'
 import { importOrders } from './order-import.js'
 import {
   newOrderIn,
@@ -55,12 +61,14 @@ export async function orderRoutes(app: FastifyInstance): Promise<void> {
     (request, reply) =>
       write(request, reply, 201, async (ctx) => {
         const { confirm, ...fields } = request.body
-        const draft = await createOrder(ctx, {
+        const input = {
           ...orderFromApi(fields),
           customerId: fields.customer_id,
           lines: orderFromApi(fields).lines ?? [],
-        })
-        return orderToApi(confirm ? await confirmOrder(ctx, draft.id) : draft)
+        }
+        return orderToApi(
+          confirm ? await createConfirmedOrder(ctx, input) : await createOrder(ctx, input),
+        )
       }),
   )
 

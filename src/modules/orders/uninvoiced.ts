@@ -5,7 +5,7 @@ import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pag
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { emitEvent } from '../outbox/index.js'
-import { loadOrder, type Order } from './order-store.js'
+import { loadOrder, lockOrders, type Order } from './order-store.js'
 import {
   decimalFromStore,
   decimalText,
@@ -171,6 +171,16 @@ export async function recordInvoicedQuantities(
   })
   if (issues.length > 0) throw invalid(issues)
   const ids = lines.map((l) => l.shipmentLineId)
+  const orderIds = await ctx.db
+    .selectFrom('shipmentLine')
+    .select('orderId')
+    .distinct()
+    .where('id', 'in', ids.length > 0 ? ids : ['00000000-0000-0000-0000-000000000000'])
+    .execute()
+  await lockOrders(
+    ctx,
+    orderIds.map((row) => row.orderId),
+  )
   const current = await ctx.db
     .selectFrom('shipmentLine as sl')
     .innerJoin('shipment as s', 's.id', 'sl.shipmentId')
@@ -229,11 +239,14 @@ export async function recordInvoicedQuantities(
     })
   }
 
-  const orderIds = [...new Set(current.map((row) => row.orderId))]
   const complete = await ctx.db
     .selectFrom('salesOrder as o')
     .select('o.id')
-    .where('o.id', 'in', orderIds)
+    .where(
+      'o.id',
+      'in',
+      orderIds.map((row) => row.orderId),
+    )
     .where('o.status', '=', 'shipped')
     .where(({ not, exists, selectFrom }) =>
       not(
