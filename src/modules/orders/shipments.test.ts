@@ -147,6 +147,14 @@ describe('shipping an order', () => {
     expect(shipments.body.data).toHaveLength(1)
   })
 
+  test('two shipments sent at once cannot together exceed the ordered quantity', async () => {
+    const order = await confirmedOrder()
+    const a = order.lines[0].id
+    const results = await Promise.all([ship(order, [[a, '6']]), ship(order, [[a, '6']])])
+    expect(results.map((r) => r.status).sort()).toEqual([201, 422])
+    expect((await orderOf(order.id)).lines[0].quantity_shipped).toBe('6')
+  })
+
   test.each`
     case                         | lines                                              | field                       | status
     ${'a line of another order'} | ${[['0190f0f0-0000-7000-8000-000000000000', '1']]} | ${'lines[0].order_line_id'} | ${422}
