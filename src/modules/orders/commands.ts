@@ -10,7 +10,7 @@ import type { RowIssue } from './csv.js'
 import { importOrders } from './order-import.js'
 
 export function orderCommands(program: Command, cli: CliContext): void {
-  const orders = program.command('orders').description('Customer orders: import, confirm, ship')
+  const orders = program.command('orders').description('Customer orders: import from CSV')
   orders
     .command('import <file>')
     .description('Import orders from CSV (one row per line, grouped by order_ref)')

@@ -118,7 +118,8 @@ describe('importing orders from CSV', () => {
       header,
       'BAD-1,C-300,,EUR,BREAD,,10,C62,3.50,,S,9,,',
       'BAD-1,C-300,,EUR,BREAD,,10,C62,3.505,,S,9,,',
-      'BAD-2,C-999,,,BREAD,,1,C62,1.00,,S,9,,',
+      'BAD-2,C-999,,EUR,BREAD,,1,C62,1.00,,S,9,,',
+      'BAD-2,C-999,,EUR,BREAD,,1,C62,1.00,,S,21%,,',
       'BAD-3,C-300,,EUR,BREAD,,1,C62,1.00,,S,0,,',
       'BAD-3,C-300,PO-other,EUR,BREAD,,1,C62,1.00,,S,9,,',
       'BAD-4,C-300,,EUR,,,1,C62,1.00,,S,9,2026-13-01,',
@@ -132,9 +133,10 @@ describe('importing orders from CSV', () => {
       '3 unit_price',
       '4 customer_number',
       '5 vat_rate',
-      '6 customer_reference',
-      '7 requested_delivery_date',
-      '7 item',
+      '6 vat_rate',
+      '7 customer_reference',
+      '8 requested_delivery_date',
+      '8 item',
     ])
     expect(refused.body.detail).toContain('line 3, unit_price')
     expect(await orderCount()).toBe(before)

@@ -218,13 +218,18 @@ function prepareGroup(
       message: 'must be true or false (or yes/no, 1/0)',
     })
   }
-  if (!customer || issues.length > 0) return issues
+  // The lines are checked even when the customer is unknown, if the file names the currency,
+  // so one pass over a file reports all that is wrong with it.
+  const defaults =
+    customer ??
+    (value('currency') ? { id: '', currency: value('currency'), paymentTermsDays: 0 } : undefined)
+  if (!defaults) return issues
 
   const input: NewOrder = {
-    customerId: customer.id,
+    customerId: defaults.id,
     customerReference: value('customer_reference'),
     currency: value('currency') || undefined,
-    paymentTermsDays: paymentTerms === '' ? undefined : Number(paymentTerms),
+    paymentTermsDays: /^\d{1,3}$/.test(paymentTerms) ? Number(paymentTerms) : undefined,
     requestedDeliveryDate: value('requested_delivery_date') || null,
     requiresPrepayment: ['true', 'yes', '1'].includes(prepayment),
     lines: group.rows.map(
@@ -241,14 +246,14 @@ function prepareGroup(
     ),
     sourceReference: group.orderRef,
   }
-  const result = prepareOrder(input, customer)
+  const result = prepareOrder(input, defaults)
   for (const issue of result.issues) {
     const match = /^lines\[(\d+)\]\.(.+)$/.exec(issue.field)
     const row = match ? group.rows[Number(match[1])] : first
     const field = match ? match[2] : issue.field
     issues.push({ line: row.line, field: columnOfField[field] ?? field, message: issue.message })
   }
-  if (result.header && issues.length === 0) {
+  if (customer && result.header && issues.length === 0) {
     prepared.push({
       group,
       order: {
