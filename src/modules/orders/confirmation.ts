@@ -62,8 +62,8 @@ export async function lockCreditOfCustomers(ctx: Ctx, customerIds: string[]): Pr
 /** Creates an order and confirms it in the same transaction ("confirm": true). */
 export async function createConfirmedOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
   await lockCreditOfCustomers(ctx, [input.customerId])
-  const draft = await createOrder(ctx, input)
-  return confirmOrder(ctx, draft.id)
+  // The draft was made in this transaction: no one else can see it, so it needs no lock.
+  return confirmDraft(ctx, await createOrder(ctx, input))
 }
 
 async function checkCredit(ctx: Ctx, order: Order): Promise<CreditDecision> {
@@ -86,7 +86,12 @@ async function checkCredit(ctx: Ctx, order: Order): Promise<CreditDecision> {
  * both are answers, not errors: the hold names its reasons on the order.
  */
 export async function confirmOrder(ctx: Ctx, id: string): Promise<Order> {
-  const before = await loadOrder(ctx, id, { forUpdate: true })
+  return confirmDraft(ctx, await loadOrder(ctx, id, { forUpdate: true }))
+}
+
+/** Confirms an order the caller has locked (or made in this transaction). */
+export async function confirmDraft(ctx: Ctx, before: Order): Promise<Order> {
+  const id = before.id
   assertTransition(before, 'confirm')
   if (before.lines.length === 0) {
     throw domainError('orders.no_lines', `Order ${before.number} has no lines to confirm`, {
@@ -159,12 +164,25 @@ async function putOnCreditHold(ctx: Ctx, before: Order, decision: CreditDecision
       decisionReason: null,
     })
     .execute()
-  await ctx.db
-    .updateTable('salesOrder')
-    .set({ status: 'credit_hold', updatedAt: ctx.now, version: before.version + 1 })
-    .where('id', '=', before.id)
-    .execute()
-  const after = await loadOrder(ctx, before.id)
+  const changes = {
+    status: 'credit_hold' as const,
+    updatedAt: ctx.now,
+    version: before.version + 1,
+  }
+  await ctx.db.updateTable('salesOrder').set(changes).where('id', '=', before.id).execute()
+  const after: Order = {
+    ...before,
+    ...changes,
+    creditHold: {
+      reasons,
+      creditCheck,
+      heldAt: ctx.now,
+      outcome: null,
+      decidedAt: null,
+      decidedBy: null,
+      decisionReason: null,
+    },
+  }
   await recordAudit(ctx, {
     entityType: 'order',
     entityId: before.id,

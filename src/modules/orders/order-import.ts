@@ -1,9 +1,9 @@
 import { newId } from '../../core/ids.js'
 import type { Ctx } from '../../db/context.js'
 import { type Customer, findCustomerByNumber } from '../customers/index.js'
-import { confirmOrder, lockCreditOfCustomers } from './confirmation.js'
+import { confirmDraft, lockCreditOfCustomers } from './confirmation.js'
 import { type CsvShape, type RowIssue, readCsv, rejected } from './csv.js'
-import { insertOrders, loadOrder, type OrderToInsert, reserveOrderNumbers } from './order-store.js'
+import { insertOrders, type OrderToInsert, reserveOrderNumbers } from './order-store.js'
 import type { LineInput } from './pricing.js'
 import { type NewOrder, prepareOrder, recordOrderCreated } from './service.js'
 import type { OrderStatus } from './tables.js'
@@ -117,15 +117,15 @@ export async function importOrders(
   valid.forEach((p, index) => {
     p.order.number = firstNumber + index
   })
-  await insertOrders(
+  const inserted = await insertOrders(
     ctx,
     valid.map((p) => p.order),
   )
   const imported: OrderImportReport['imported'] = []
-  for (const [index, { group, order: inserted }] of valid.entries()) {
-    let order = await loadOrder(ctx, inserted.id)
+  for (const [index, { group }] of valid.entries()) {
+    let order = inserted[index]
     await recordOrderCreated(ctx, order)
-    if (options.confirm) order = await confirmOrder(ctx, order.id)
+    if (options.confirm) order = await confirmDraft(ctx, order)
     imported.push({
       orderRef: group.orderRef,
       id: order.id,

@@ -187,8 +187,11 @@ export type OrderToInsert = OrderHeader & {
 const lineRowsPerStatementMax = 2_000
 const orderRowsPerStatementMax = 2_000
 
-/** Inserts orders with their lines in a few statements, whatever their number. */
-export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<void> {
+/**
+ * Inserts orders with their lines in a few statements, whatever their number, and returns
+ * them as stored (so a caller need not read back what it just wrote).
+ */
+export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<Order[]> {
   const orderRows = orders.map((o) => {
     const totals = orderTotals(o.lines)
     return {
@@ -220,10 +223,41 @@ export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<v
   for (const chunk of chunks(orderRows, orderRowsPerStatementMax)) {
     await ctx.db.insertInto('salesOrder').values(chunk).execute()
   }
-  const lineRows = orders.flatMap((o) => lineValues(ctx, o.id, o.lines))
-  for (const chunk of chunks(lineRows, lineRowsPerStatementMax)) {
+  const linesByOrder = orders.map((o) => lineValues(ctx, o.id, o.lines))
+  for (const chunk of chunks(linesByOrder.flat(), lineRowsPerStatementMax)) {
     await ctx.db.insertInto('salesOrderLine').values(chunk).execute()
   }
+  return orders.map((o, index) => ({
+    id: o.id,
+    number: o.number,
+    customerId: o.customerId,
+    customerReference: o.customerReference,
+    currency: o.currency,
+    paymentTermsDays: o.paymentTermsDays,
+    requestedDeliveryDate: o.requestedDeliveryDate,
+    requiresPrepayment: o.requiresPrepayment,
+    status: 'draft',
+    lines: o.lines.map((line, position) => ({
+      ...line,
+      id: linesByOrder[index][position].id,
+      lineNumber: position + 1,
+      shippedQuantity: { units: 0n, scale: 0 },
+    })),
+    totals: orderTotals(o.lines),
+    prepaidMinor: 0n,
+    paidAt: null,
+    creditHold: null,
+    sourceReference: o.sourceReference,
+    confirmedAt: null,
+    shippedAt: null,
+    invoicedAt: null,
+    closedAt: null,
+    cancelledAt: null,
+    cancelReason: null,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    version: 1,
+  }))
 }
 
 export async function replaceOrderLines(

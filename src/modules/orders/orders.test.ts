@@ -120,6 +120,17 @@ describe('taking an order', () => {
     expect((await eventsOf(order.id)).map((e) => e.type)).toEqual(['order.created'])
   })
 
+  test('the reply to a write is the order as stored', async () => {
+    for (const confirm of [false, true]) {
+      const written = await draft({
+        confirm,
+        lines: [line(), line({ quantity: '0.3333', unit_price: '0.10', vat_rate: '21' })],
+      })
+      const read = await call(app, coordinator, 'GET', `/v1/orders/${written.id}`)
+      expect(written).toEqual(read.body)
+    }
+  })
+
   test('order numbers increase per tenant', async () => {
     const first = await draft()
     const second = await draft()

@@ -96,18 +96,16 @@ export async function createOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
   const customer = await getCustomer(ctx, input.customerId)
   const prepared = prepareOrder(input, customer)
   if (!prepared.header) throw invalid(prepared.issues)
-  const id = newId()
   const number = await reserveOrderNumbers(ctx, 1)
-  await insertOrders(ctx, [
+  const [order] = await insertOrders(ctx, [
     {
       ...prepared.header,
-      id,
+      id: newId(),
       number,
       lines: prepared.lines,
       sourceReference: input.sourceReference ?? null,
     },
   ])
-  const order = await loadOrder(ctx, id)
   await recordOrderCreated(ctx, order)
   return order
 }
