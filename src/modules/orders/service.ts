@@ -293,6 +293,8 @@ export async function closeAsCancelled(
       reason,
       previous_status: before.status,
       credit_hold_rejected: action === 'hold_rejected',
+      // Prepayments received on a cancelled order are owed back: finance needs to know.
+      prepaid_total: formatAmount(before.prepaidMinor, before.currency),
     },
   })
   return after

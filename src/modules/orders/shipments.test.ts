@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Command } from 'commander'
 import type { FastifyInstance } from 'fastify'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 import {
   call,
   type TestTenant,
@@ -9,6 +13,7 @@ import {
 } from '../../../test/support.js'
 import { money } from '../../core/money.js'
 import type { Platform } from '../../platform.js'
+import { orderCommands } from './commands.js'
 import { markOrderPrepaid } from './service.js'
 import { creditLimit, creditPolicy } from './test-helpers.js'
 import { recordInvoicedQuantities, uninvoicedShipmentLines } from './uninvoiced.js'
@@ -364,6 +369,40 @@ describe('carrier events from CSV', () => {
     const shipment = await call(app, coordinator, 'GET', `/v1/shipments/${parcel.shipment.id}`)
     expect(shipment.body.status).toBe('registered')
     expect((await eventTypes()).length).toBe(eventsBefore)
+  })
+
+  test('o2c shipments import-events applies a file and prints the report', async () => {
+    await registered('EV-CLI')
+    const path = join(mkdtempSync(join(tmpdir(), 'o2c-events-')), 'events.csv')
+    writeFileSync(
+      path,
+      'tracking_number,event,occurred_at\nEV-CLI,delivered,2026-03-04T09:00:00Z\n',
+    )
+    let output = ''
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      output += String(chunk)
+      return true
+    })
+    try {
+      const program = new Command('o2c').exitOverride()
+      orderCommands(program, {
+        platform: async () => platform,
+        tenantSlug: (options) => options.tenant ?? '',
+      })
+      await program.parseAsync([
+        'node',
+        'o2c',
+        'shipments',
+        'import-events',
+        path,
+        '--tenant',
+        acme.slug,
+        '--json',
+      ])
+    } finally {
+      vi.restoreAllMocks()
+    }
+    expect(JSON.parse(output)).toEqual({ rows: 1, shipped: 0, delivered: 1, unchanged: 0 })
   })
 
   test('an unknown column is refused before any row is read', async () => {
