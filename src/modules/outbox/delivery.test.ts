@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { databaseUrl } from '../../../test/stores.js'
 import {
   call,
   manualClock,
@@ -10,6 +11,7 @@ import {
   testServer,
   testTenant,
 } from '../../../test/support.js'
+import { openStore } from '../../db/store.js'
 import type { Platform } from '../../platform.js'
 import { deliverWebhook } from './deliver.js'
 import { emitEvent, webhookJobKind } from './events.js'
@@ -377,10 +379,22 @@ describe('the worker', () => {
         })
       }
     })
+    // On PostgreSQL the second worker has a pool of its own, as a second process would.
+    const secondStore =
+      platform.store.kind === 'postgres'
+        ? await openStore({
+            databaseUrl: databaseUrl(new URL(platform.store.location).pathname.slice(1)),
+            poolSize: 4,
+          })
+        : platform.store
     const handlers = { [webhookJobKind]: deliverWebhook }
     const first = startWorker(platform, handlers, { background: false })
-    const second = startWorker(platform, handlers, { background: false })
-    const [ranByFirst, ranBySecond] = await Promise.all([first.drain(), second.drain()])
+    const second = startWorker({ ...platform, store: secondStore }, handlers, { background: false })
+    const [ranByFirst, ranBySecond] = await Promise.all([first.drain(), second.drain()]).finally(
+      async () => {
+        if (secondStore !== platform.store) await secondStore.close()
+      },
+    )
 
     expect(ranByFirst + ranBySecond).toBe(eventCount)
     expect(ranByFirst).toBeGreaterThan(0)
