@@ -124,15 +124,15 @@ function readCsv(text: string): ReportRecord[] {
   const unknown = columns.filter((c) => !(reportColumns as readonly string[]).includes(c))
   const missing = requiredReportColumns.filter((c) => !columns.includes(c))
   if (unknown.length > 0 || missing.length > 0) {
-    throw unreadable(
-      [
-        unknown.length > 0 ? `unknown column ${unknown.join(', ')}` : '',
-        missing.length > 0 ? `missing column ${missing.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ') + ` (columns: ${reportColumns.join(', ')})`,
-      { line: 1, unknown, missing },
-    )
+    const problems = [
+      unknown.length > 0 ? `unknown column ${unknown.join(', ')}` : '',
+      missing.length > 0 ? `missing column ${missing.join(', ')}` : '',
+    ].filter(Boolean)
+    throw unreadable(`${problems.join('; ')} (columns: ${reportColumns.join(', ')})`, {
+      line: 1,
+      unknown,
+      missing,
+    })
   }
   return rows.map((row, index) => ({
     row: index + 1,
