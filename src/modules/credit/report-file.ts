@@ -18,7 +18,8 @@ export const reportColumns = [
 export const requiredReportColumns = ['customer_number', 'bureau', 'report_date'] as const
 
 // A bureau's portfolio file for one tenant is a few thousand reports; 50,000 leaves room for
-// the largest while keeping one import a transaction of a few seconds.
+// the largest. Measured: 5,000 reports import in ~14 s on PGlite, ~7 s on PostgreSQL, most
+// of it one audit event per report, so the largest file is a transaction of a few minutes.
 export const reportRowsPerFileMax = 50_000
 
 export type ReportRecord = {
