@@ -180,9 +180,10 @@ select o2c_protect('credit_check');
 
 -- Open receivables per customer and currency, with the due date of the oldest open item.
 -- Nothing is invoiced yet, so for now it has no rows; invoicing will `create or replace` it
--- over its open items. Views run with their owner's rights and bypass row-level security,
--- so every definition filters on the current tenant itself.
-create view customer_receivable_position as
+-- over its open items. A view runs with its owner's rights unless it is a security_invoker
+-- view, and would then bypass row-level security: every definition keeps
+-- security_invoker on and filters on the current tenant itself as well.
+create view customer_receivable_position with (security_invoker = true) as
   select tenant_id, customer_id, currency, open_minor, oldest_due_date
   from (
     select null::uuid, null::uuid, null::char(3), null::bigint, null::date

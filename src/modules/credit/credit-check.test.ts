@@ -27,7 +27,8 @@ beforeAll(async () => {
     await sql`create table credit_test_receivable (
       tenant_id uuid not null, customer_id uuid not null, currency char(3) not null,
       open_minor bigint not null, due_date date not null)`.execute(db)
-    await sql`create or replace view customer_receivable_position as
+    await sql`grant select on credit_test_receivable to o2c_app`.execute(db)
+    await sql`create or replace view customer_receivable_position with (security_invoker = true) as
       select tenant_id, customer_id, currency, sum(open_minor)::bigint as open_minor,
         min(due_date) as oldest_due_date
       from credit_test_receivable

@@ -294,3 +294,52 @@ describe('credit profile', () => {
     expect(refused.status).toBe(400)
   })
 })
+
+describe('tenant isolation', () => {
+  test("another tenant's analyst gets 404 on every credit route with our ids", async () => {
+    const id = await newCustomer()
+    const pending = await propose(analyst, id, { limit: '99000.00' })
+    const other = await testTenant(platform)
+    const theirs = await other.key('admin')
+    const ifMatch = { 'if-match': '"0"' }
+    const attempts = [
+      call(app, theirs, 'GET', `/v1/customers/${id}/credit-profile`),
+      call(
+        app,
+        theirs,
+        'PATCH',
+        `/v1/customers/${id}/credit-profile`,
+        { credit_status: 'blocked' },
+        ifMatch,
+      ),
+      call(app, theirs, 'POST', `/v1/customers/${id}/credit-limit-decisions`, {
+        limit: '1.00',
+        reason: 'x',
+        seen: {},
+      }),
+      call(app, theirs, 'GET', `/v1/credit-limit-decisions/${pending.body.id}`),
+      call(app, theirs, 'POST', `/v1/credit-limit-decisions/${pending.body.id}/approve`),
+      call(app, theirs, 'POST', `/v1/credit-limit-decisions/${pending.body.id}/reject`, {
+        note: 'no',
+      }),
+      call(app, theirs, 'GET', `/v1/customers/${id}/credit-reports`),
+      call(app, theirs, 'GET', `/v1/customers/${id}/credit-assessment`),
+      call(
+        app,
+        theirs,
+        'POST',
+        `/v1/customers/${id}/credit-reviews`,
+        { note: 'x', seen: {} },
+        ifMatch,
+      ),
+    ]
+    for (const attempt of await Promise.all(attempts)) {
+      expect(attempt.status).toBe(404)
+      expect(attempt.text).not.toContain('99000')
+    }
+    const listed = await call(app, theirs, 'GET', '/v1/credit-limit-decisions?status=pending')
+    expect(listed.body.data).toEqual([])
+    const still = await call(app, analyst, 'GET', `/v1/credit-limit-decisions/${pending.body.id}`)
+    expect(still.body.status).toBe('pending')
+  })
+})

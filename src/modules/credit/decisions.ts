@@ -74,13 +74,13 @@ export async function proposeLimitChange(
   customerId: string,
   proposal: LimitProposal,
 ): Promise<LimitDecision> {
+  const customer = await getCustomer(ctx, customerId)
   if (proposal.limitMinor === undefined && proposal.groupLimitMinor === undefined) {
     throw invalid([{ field: 'limit', message: 'name a limit, a group limit or both' }])
   }
   if (proposal.reason.trim() === '') {
     throw invalid([{ field: 'reason', message: 'say why the limit changes' }])
   }
-  const customer = await getCustomer(ctx, customerId)
   if (proposal.groupLimitMinor !== undefined && customer.parentId !== null) {
     throw domainError(
       'credit.group_limit_not_on_top_parent',

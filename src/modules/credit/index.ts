@@ -15,6 +15,8 @@ export type {
   OrderCreditRequest,
 } from './credit-check.js'
 export { checkOrderCredit, lockCreditExposure } from './credit-check.js'
+export type { LimitDecision, LimitProposal } from './decisions.js'
+export { approveLimitDecision, proposeLimitChange, rejectLimitDecision } from './decisions.js'
 export type { CreditPolicy } from './policy.js'
 export { getCreditPolicy } from './policy.js'
 export type { CreditProfile } from './profile.js'

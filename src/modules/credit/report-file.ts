@@ -18,7 +18,8 @@ export const reportColumns = [
 export const requiredReportColumns = ['customer_number', 'bureau', 'report_date'] as const
 
 // A bureau's portfolio file for one tenant is a few thousand reports; 50,000 leaves room for
-// the largest while keeping one import a transaction of a few seconds.
+// the largest. Measured: 5,000 reports import in ~14 s on PGlite, ~7 s on PostgreSQL, most
+// of it one audit event per report, so the largest file is a transaction of a few minutes.
 export const reportRowsPerFileMax = 50_000
 
 export type ReportRecord = {
@@ -124,15 +125,15 @@ function readCsv(text: string): ReportRecord[] {
   const unknown = columns.filter((c) => !(reportColumns as readonly string[]).includes(c))
   const missing = requiredReportColumns.filter((c) => !columns.includes(c))
   if (unknown.length > 0 || missing.length > 0) {
-    throw unreadable(
-      [
-        unknown.length > 0 ? `unknown column ${unknown.join(', ')}` : '',
-        missing.length > 0 ? `missing column ${missing.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ') + ` (columns: ${reportColumns.join(', ')})`,
-      { line: 1, unknown, missing },
-    )
+    const problems = [
+      unknown.length > 0 ? `unknown column ${unknown.join(', ')}` : '',
+      missing.length > 0 ? `missing column ${missing.join(', ')}` : '',
+    ].filter(Boolean)
+    throw unreadable(`${problems.join('; ')} (columns: ${reportColumns.join(', ')})`, {
+      line: 1,
+      unknown,
+      missing,
+    })
   }
   return rows.map((row, index) => ({
     row: index + 1,

@@ -116,6 +116,7 @@ export async function completeReview(
   expectedVersion: number,
   input: ReviewInput,
 ): Promise<CompletedReview> {
+  const before = await profileForUpdate(ctx, customerId)
   if (input.note.trim() === '') {
     throw invalid([{ field: 'note', message: 'say what the review found' }])
   }
@@ -128,7 +129,6 @@ export async function completeReview(
       },
     ])
   }
-  const before = await profileForUpdate(ctx, customerId)
   if (before.version !== expectedVersion) throw staleProfile(before)
   const policy = await getCreditPolicy(ctx)
   const nextReviewDate = input.nextReviewDate ?? addDays(today, policy.reviewIntervalDays)
