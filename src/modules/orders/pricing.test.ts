@@ -131,7 +131,8 @@ describe('order totals, for any lines', () => {
         for (const [category, rate] of categories) {
           const taxable = priced.lines
             .filter(
-              (l, i) => generated[i].category[0] === category && generated[i].category[1] === rate,
+              (_line, i) =>
+                generated[i].category[0] === category && generated[i].category[1] === rate,
             )
             .reduce((sum, l) => sum + l.netMinor, 0n)
           vatExpected += roundHalfAway(taxable * rateTenths[rate], 1000n)
