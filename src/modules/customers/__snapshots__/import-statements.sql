@@ -108,12 +108,12 @@ $3::timestamptz
 from given
 ), consumer_job as (
 insert into job (tenant_id, id, kind, payload, event_id, run_at)
-select $4::uuid, gen_random_uuid(), kind,
+select $4::uuid, o2c_uuid_v7(), kind,
 jsonb_build_object('eventId', given.id::text), given.id, $5::timestamptz
 from given cross join unnest(given.job_kinds) as kind
 ), endpoint as (
-select given.id as event_id, w.id as webhook_id, gen_random_uuid() as delivery_id,
-gen_random_uuid() as job_id
+select given.id as event_id, w.id as webhook_id, o2c_uuid_v7() as delivery_id,
+o2c_uuid_v7() as job_id
 from given join webhook_endpoint w
 on w.active and (given.type = any(w.event_types) or '*' = any(w.event_types))
 ), delivery as (
