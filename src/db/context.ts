@@ -21,6 +21,12 @@ export type Ctx = {
   /** The instant this unit of work happens at; one value for the whole transaction. */
   readonly now: Date
   readonly requestId?: string
+  /**
+   * Runs `task` in this transaction after the work is done, just before commit. The audit
+   * trail and the outbox write their rows this way: in one statement each, and holding the
+   * tenant's audit-chain lock only for the last moment of the transaction.
+   */
+  beforeCommit(task: () => Promise<void>): void
 }
 
 export type TenantScope = {
@@ -44,7 +50,16 @@ export async function inTenant<T>(
   return store.db.transaction().execute(async (trx) => {
     await sql`select set_config('app.tenant_id', ${scope.tenantId}, true),
       set_config('role', 'o2c_app', true)`.execute(trx)
-    return work({ ...scope, db: trx, now: clock.now() })
+    const tasks: Array<() => Promise<void>> = []
+    const result = await work({
+      ...scope,
+      db: trx,
+      now: clock.now(),
+      beforeCommit: (task) => tasks.push(task),
+    })
+    // A task may add tasks (an outbox flush never does, but nothing forbids it).
+    for (let task = tasks.shift(); task; task = tasks.shift()) await task()
+    return result
   })
 }
 

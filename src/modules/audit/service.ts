@@ -36,51 +36,26 @@ export async function startAuditChain(ctx: Ctx): Promise<void> {
     .execute()
 }
 
+const pendingAudit = new WeakMap<Ctx, AuditEntry[]>()
+
 /**
- * Appends an audit event in the caller's transaction. Locking the tenant's chain head gives
- * the event the next sequence number; the lock is held until commit, so the chain follows
- * commit order and a rolled-back change leaves no event behind.
+ * Records an audit event in the caller's transaction. The events of one transaction are
+ * appended together just before it commits (see Ctx.beforeCommit): the tenant's chain head
+ * is locked only then, so the chain follows commit order, concurrent writers wait on it for
+ * a moment only, and a rolled-back change leaves no event behind.
  */
 export async function recordAudit(ctx: Ctx, entry: AuditEntry): Promise<void> {
-  const head = await ctx.db
-    .updateTable('auditChain')
-    .set((eb) => ({ lastSeq: eb('lastSeq', '+', 1n) }))
-    .where('tenantId', '=', ctx.tenantId)
-    .returning(['lastSeq', 'lastHash'])
-    .executeTakeFirstOrThrow()
-  const event = {
-    seq: head.lastSeq,
-    id: newId(),
-    occurredAt: ctx.now,
-    actorType: ctx.actor.type,
-    actorId: ctx.actor.id,
-    actorName: ctx.actor.name,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    action: entry.action,
-    before: toJsonValue(entry.before ?? null),
-    after: toJsonValue(entry.after ?? null),
-    requestId: ctx.requestId ?? null,
+  const pending = pendingAudit.get(ctx)
+  if (pending) {
+    pending.push(entry)
+    return
   }
-  const hash = eventHash(head.lastHash, event)
-  await ctx.db
-    .with('appended', (db) =>
-      db
-        .insertInto('auditEvent')
-        .values({
-          ...event,
-          tenantId: ctx.tenantId,
-          before: JSON.stringify(event.before),
-          after: JSON.stringify(event.after),
-          prevHash: head.lastHash,
-          hash,
-        })
-        .returning('seq'),
-    )
-    .updateTable('auditChain')
-    .set({ lastHash: hash })
-    .where('tenantId', '=', ctx.tenantId)
-    .execute()
+  const entries = [entry]
+  pendingAudit.set(ctx, entries)
+  ctx.beforeCommit(async () => {
+    pendingAudit.delete(ctx)
+    await recordAuditBatch(ctx, entries)
+  })
 }
 
 /**

@@ -26,36 +26,29 @@ export function consumeEvent(eventType: string, jobKind: string): void {
 
 export const webhookJobKind = 'webhook.deliver'
 
+const pendingEvents = new WeakMap<Ctx, PendingEvent[]>()
+
+type PendingEvent = DomainEvent & { id: string }
+
+/**
+ * Announces an event of this transaction. It is written with the transaction's other events
+ * just before commit (one statement; see Ctx.beforeCommit), so it exists only if the change
+ * it announces commits. Returns the event's id at once.
+ */
 export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
-  const eventId = newId()
-  const payload = JSON.stringify(toJsonValue(event.payload))
-  const jobKinds = consumers.get(event.type) ?? []
-  // One round trip: the event, a job per consumer, and a delivery plus its job for every
-  // active endpoint that subscribed to this type (or to '*').
-  await sql`
-    with event as (
-      insert into outbox_event (tenant_id, id, type, entity_type, entity_id, payload, occurred_at)
-      values (${ctx.tenantId}, ${eventId}, ${event.type}, ${event.entityType},
-        ${event.entityId}, ${payload}::jsonb, ${ctx.now})
-    ), consumer_job as (
-      insert into job (tenant_id, id, kind, payload, event_id, run_at)
-      select ${ctx.tenantId}::uuid, o2c_uuid_v7(), kind,
-        jsonb_build_object('eventId', ${eventId}::text), ${eventId}::uuid, ${ctx.now}::timestamptz
-      from unnest(${jobKinds}::text[]) as kind
-    ), endpoint as (
-      select id as webhook_id, o2c_uuid_v7() as delivery_id, o2c_uuid_v7() as job_id
-      from webhook_endpoint
-      where active and (${event.type} = any(event_types) or '*' = any(event_types))
-    ), delivery as (
-      insert into webhook_delivery (tenant_id, id, webhook_id, event_id, job_id)
-      select ${ctx.tenantId}::uuid, delivery_id, webhook_id, ${eventId}::uuid, job_id
-      from endpoint
-    )
-    insert into job (tenant_id, id, kind, payload, event_id, run_at)
-    select ${ctx.tenantId}::uuid, job_id, ${webhookJobKind},
-      jsonb_build_object('deliveryId', delivery_id), ${eventId}::uuid, ${ctx.now}::timestamptz
-    from endpoint`.execute(ctx.db)
-  return eventId
+  const pending = { ...event, id: newId() }
+  const events = pendingEvents.get(ctx)
+  if (events) {
+    events.push(pending)
+    return pending.id
+  }
+  const batch = [pending]
+  pendingEvents.set(ctx, batch)
+  ctx.beforeCommit(async () => {
+    pendingEvents.delete(ctx)
+    await writeEvents(ctx, batch)
+  })
+  return pending.id
 }
 
 /**
@@ -64,9 +57,15 @@ export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
  * bounds the batch size. Returns the event ids in the order given.
  */
 export async function emitEvents(ctx: Ctx, events: readonly DomainEvent[]): Promise<string[]> {
-  if (events.length === 0) return []
+  const withIds = events.map((event) => ({ ...event, id: newId() }))
+  await writeEvents(ctx, withIds)
+  return withIds.map((event) => event.id)
+}
+
+async function writeEvents(ctx: Ctx, events: readonly PendingEvent[]): Promise<void> {
+  if (events.length === 0) return
   const rows = events.map((event) => ({
-    id: newId(),
+    id: event.id,
     type: event.type,
     entity_type: event.entityType,
     entity_id: event.entityId,
@@ -102,7 +101,6 @@ export async function emitEvents(ctx: Ctx, events: readonly DomainEvent[]): Prom
     select ${ctx.tenantId}::uuid, job_id, ${webhookJobKind},
       jsonb_build_object('deliveryId', delivery_id), event_id, ${ctx.now}::timestamptz
     from endpoint`.execute(ctx.db)
-  return rows.map((row) => row.id)
 }
 
 export type OutboxEvent = {
