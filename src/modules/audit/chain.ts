@@ -90,6 +90,18 @@ export class ChainVerifier {
     this.prevHash = event.hash
   }
 
+  /** Events found past the chain head: o2c did not write them, someone added them. */
+  beyondHead(events: Array<{ seq: bigint; id: string }>): void {
+    for (const event of events) {
+      this.problems.push({
+        seq: event.seq.toString(),
+        id: event.id,
+        problem: 'inserted',
+        detail: `event ${event.seq} (${event.id}) lies beyond the last event o2c wrote`,
+      })
+    }
+  }
+
   finish(head: { lastSeq: bigint; lastHash: string } | undefined): void {
     if (!head) return
     if (head.lastSeq >= this.expectedSeq) {
