@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify'
+import type { Platform } from '../src/platform.js'
+import { call, type TestTenant } from './support.js'
+
+// Fixtures for the tenant walk (test/guards/tenant-walk.test.ts).
+//
+// The walk reads /openapi.json and calls every route that has a path parameter with tenant
+// A's admin key and tenant B's ids, with GET, POST, PATCH, PUT and DELETE. Each call must
+// answer 404, exactly as it answers for an id that exists nowhere: never B's data, never a
+// 2xx, never a 500. To have B's ids, the walk asks this registry.
+//
+// MODULE AUTHORS: when you add a route with a path parameter, add a fixture here. The walk
+// FAILS for any parameterized route of the OpenAPI document without one.
+//
+// - The key is a path prefix as the OpenAPI document writes it, parameters in braces:
+//   '/v1/customers/{id}'. The longest key that is a prefix of a route's path serves it, so
+//   '/v1/customers/{id}' covers '/v1/customers/{id}', '/v1/customers/{id}/contacts', and so on.
+// - The value is a function that creates the resource in tenant B (through the API with B's
+//   admin key, `b.api(...)`, or through your module's service in `b.tenant.run(ctx => …)`)
+//   and returns its id. A route with several parameters ('/v1/orders/{id}/lines/{lineId}')
+//   needs a fixture that returns each of them by name: { id: '…', lineId: '…' }.
+// - The walk makes a body for POST, PATCH and PUT from the route's schema. Where that body
+//   would be refused before the id is looked up (400), give one: { create, bodies: { PATCH:
+//   {...} } }. It always sends If-Match: "1" and a fresh Idempotency-Key.
+// - Each fixture runs once per route path; make a fresh resource each time.
+
+export type TenantB = {
+  platform: Platform
+  app: FastifyInstance
+  tenant: TestTenant
+  /** Tenant B's admin key. */
+  key: string
+  /** Calls the API as B's admin; throws unless the answer is 2xx; returns the body. */
+  api(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<any>
+}
+
+export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+export type WalkFixture = {
+  create(b: TenantB): Promise<string | Record<string, string>>
+  /** Bodies that pass the route's schema, where the generated one would not. */
+  bodies?: Partial<Record<WriteMethod, unknown>>
+}
+
+export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['create']> = {
+  // auth: a second API key of B's admin.
+  '/v1/api-keys/{id}': async (b) => {
+    const me = await b.api('GET', '/v1/me')
+    const made = await b.api('POST', '/v1/api-keys', { user_id: me.user_id, name: 'walk' })
+    return made.id
+  },
+}
+
+/** Builds the helper a fixture gets for tenant B. */
+export function tenantB(
+  platform: Platform,
+  app: FastifyInstance,
+  tenant: TestTenant,
+  key: string,
+): TenantB {
+  return {
+    platform,
+    app,
+    tenant,
+    key,
+    async api(method, url, body) {
+      const response = await call(app, key, method, url, body, {
+        'idempotency-key': crypto.randomUUID(),
+      })
+      if (response.status >= 300) {
+        throw new Error(`fixture: ${method} ${url} answered ${response.status}: ${response.text}`)
+      }
+      return response.body
+    },
+  }
+}
