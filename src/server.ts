@@ -125,7 +125,8 @@ const closeGraceMs = 30_000
 /**
  * app.close() stops the listener and waits for the HTTP requests in flight, but not for
  * requests made with inject() (tests, and any in-process caller). Counting them here makes
- * close() wait for every request, so the store is never closed under a running one.
+ * close() wait for every request, so the store is never closed under a running one. And
+ * it makes close() end keep-alive connections as soon as their request is answered.
  */
 function waitForRequestsInFlightOnClose(app: FastifyInstance): void {
   const inFlight = new Set<FastifyRequest>()
@@ -139,6 +140,15 @@ function waitForRequestsInFlightOnClose(app: FastifyInstance): void {
   })
   app.addHook('onResponse', done)
   app.addHook('onRequestAbort', done)
+  // A keep-alive connection would hold close() open until its idle timeout (72 s in Fastify)
+  // once its last request is answered: answers sent while closing end their connection.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
   app.addHook('onClose', async () => {
     if (inFlight.size === 0) return
     await new Promise<void>((resolve) => {
