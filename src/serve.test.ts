@@ -49,7 +49,12 @@ async function holdTenant(platform: Platform, tenantId: string) {
     await gate
   })
   await held
-  return { release: () => (release(), done) }
+  return {
+    release() {
+      release()
+      return done
+    },
+  }
 }
 
 const settled = (promise: Promise<unknown>) => {

@@ -28,7 +28,7 @@ describe('o2c --help', () => {
       const term = commandPath(command)
       const line = lines.find((l) => l.trim().startsWith(`${term} `))
       // The description may wrap on a narrow terminal; its first words sit on the term's line.
-      if (!line || !line.includes(description.split(' ').slice(0, 3).join(' '))) {
+      if (!line?.includes(description.split(' ').slice(0, 3).join(' '))) {
         missing.push(`${term}: not listed with its description`)
       }
     }
