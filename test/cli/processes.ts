@@ -2,7 +2,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import pg from 'pg'
 import { afterAll } from 'vitest'
+import { databaseUrl, testPostgresUrl, testStoreKind } from '../stores.js'
 
 // Helpers for tests that run the real `o2c` command (node bin/o2c.js) in child processes on
 // a data folder of their own. PGlite takes ~3 s to create a folder and ~1 s to open one, so
@@ -16,6 +18,30 @@ export function tempDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'o2c-cli-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   return join(dir, 'data')
+}
+
+let databaseCounter = 0
+
+/**
+ * Where a CLI test keeps its data: a fresh data folder on PGlite, and in the PostgreSQL run a
+ * fresh, empty database too (given to the children as DATABASE_URL; o2c migrates it). Tests
+ * of the data folder itself (lock, npm start) use tempDataDir() alone.
+ */
+export async function cliStore(): Promise<{ dataDir: string; env: Record<string, string> }> {
+  const dataDir = tempDataDir()
+  if (testStoreKind !== 'postgres') return { dataDir, env: {} }
+  const name = `o2c_cli_${process.pid}_${Date.now()}_${++databaseCounter}`
+  const admin = new pg.Client({ connectionString: testPostgresUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  afterAll(async () => {
+    const cleanup = new pg.Client({ connectionString: testPostgresUrl })
+    await cleanup.connect()
+    await cleanup.query(`drop database if exists ${name} with (force)`)
+    await cleanup.end()
+  })
+  return { dataDir, env: { DATABASE_URL: databaseUrl(name) } }
 }
 
 /** The environment of a child: this one minus anything that would point it elsewhere. */

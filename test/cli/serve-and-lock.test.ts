@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { testStoreKind } from '../stores.js'
 import { killGroup, o2c, startServer, tempDataDir } from './processes.js'
 
 // PGlite takes no lock, and two processes that open one data folder corrupt it beyond
 // opening. These tests run the real `o2c serve` and prove that another `o2c` command on the
 // same folder stops with a message instead of opening it, that a lock left by a killed
 // server is taken over, and that SIGTERM and SIGINT stop the server cleanly.
+
+// The data folder is PGlite's: the suite's PostgreSQL run skips this file (it would repeat it).
+const pgliteRun = testStoreKind === 'pglite'
 
 const lockOf = (dataDir: string) => join(dataDir, 'o2c.lock')
 
@@ -18,7 +22,7 @@ async function folderWithTenant(): Promise<string> {
   return dataDir
 }
 
-describe('while o2c serve holds a data folder', () => {
+describe.runIf(pgliteRun)('while o2c serve holds a data folder', () => {
   let dataDir: string
 
   beforeAll(async () => {
@@ -61,7 +65,7 @@ describe('while o2c serve holds a data folder', () => {
   }, 120_000)
 })
 
-describe('stopping o2c serve', () => {
+describe.runIf(pgliteRun)('stopping o2c serve', () => {
   let dataDir: string
 
   beforeAll(async () => {
