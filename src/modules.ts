@@ -1,10 +1,11 @@
 import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
+import { customersModule } from './modules/customers/index.js'
 import { outboxModule } from './modules/outbox/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
 
 // Every stage of o2c, in the order their commands appear in `o2c --help`.
-export const modules: O2cModule[] = [authModule, auditModule, outboxModule]
+export const modules: O2cModule[] = [authModule, customersModule, auditModule, outboxModule]
 
 export function jobHandlers(): Record<string, JobHandler> {
   return Object.assign({}, ...modules.map((m) => m.jobs ?? {}))

@@ -20,7 +20,9 @@ export type JobToRun = {
   tenantId: string
   kind: string
   payload: Record<string, unknown>
+  /** This run's number, from 1; the run numbered attemptsMax is the last. */
   attempts: number
+  attemptsMax: number
 }
 
 /**

@@ -40,6 +40,12 @@ export default async function setup(project: TestProject) {
   const store = await openStore({ databaseUrl: databaseUrl(template), poolSize: 2 })
   await migrate(store)
   await store.close()
+  // CREATE DATABASE … TEMPLATE waits up to 5 s for the template's last sessions to go away;
+  // make sure none is left.
+  await admin.query(
+    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [template],
+  )
   project.provide('templateDump', '')
   project.provide('templateDatabase', template)
   return async () => {

@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { toJsonValue } from '../../core/canonical-json.js'
-import { newId } from '../../core/ids.js'
+import { invalid, notFound } from '../../core/errors.js'
+import { isUuid, newId } from '../../core/ids.js'
+import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 
 // Domain events are written to the outbox in the transaction of the change they announce,
@@ -37,11 +39,11 @@ export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
         ${event.entityId}, ${payload}::jsonb, ${ctx.now})
     ), consumer_job as (
       insert into job (tenant_id, id, kind, payload, event_id, run_at)
-      select ${ctx.tenantId}::uuid, gen_random_uuid(), kind,
+      select ${ctx.tenantId}::uuid, o2c_uuid_v7(), kind,
         jsonb_build_object('eventId', ${eventId}::text), ${eventId}::uuid, ${ctx.now}::timestamptz
       from unnest(${jobKinds}::text[]) as kind
     ), endpoint as (
-      select id as webhook_id, gen_random_uuid() as delivery_id, gen_random_uuid() as job_id
+      select id as webhook_id, o2c_uuid_v7() as delivery_id, o2c_uuid_v7() as job_id
       from webhook_endpoint
       where active and (${event.type} = any(event_types) or '*' = any(event_types))
     ), delivery as (
@@ -54,4 +56,79 @@ export async function emitEvent(ctx: Ctx, event: DomainEvent): Promise<string> {
       jsonb_build_object('deliveryId', delivery_id), ${eventId}::uuid, ${ctx.now}::timestamptz
     from endpoint`.execute(ctx.db)
   return eventId
+}
+
+export type OutboxEvent = {
+  id: string
+  type: string
+  entityType: string
+  entityId: string
+  payload: unknown
+  occurredAt: Date
+}
+
+/**
+ * An event as the API shows it and as a webhook receives it, so the two never drift apart:
+ * `{ id, type, occurred_at, entity_type, entity_id, data }`.
+ */
+export function eventBody(event: OutboxEvent) {
+  return {
+    id: event.id,
+    type: event.type,
+    occurred_at: event.occurredAt.toISOString(),
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    data: event.payload,
+  }
+}
+
+const eventColumns = ['id', 'type', 'entityType', 'entityId', 'payload', 'occurredAt'] as const
+
+/** One event of the tenant's outbox; a consumer's job handler reads its event with this. */
+export async function findEvent(ctx: Ctx, eventId: string): Promise<OutboxEvent> {
+  if (!isUuid(eventId)) throw notFound('event', eventId)
+  const event = await ctx.db
+    .selectFrom('outboxEvent')
+    .select(eventColumns)
+    .where('id', '=', eventId)
+    .executeTakeFirst()
+  if (!event) throw notFound('event', eventId)
+  return event
+}
+
+export type EventFilter = {
+  type?: string
+  entityType?: string
+  entityId?: string
+  occurredAfter?: Date
+  occurredBefore?: Date
+  cursor?: string
+  limit?: number
+}
+
+/** The tenant's event log, oldest first. */
+export async function listEvents(ctx: Ctx, filter: EventFilter): Promise<Page<OutboxEvent>> {
+  const limit = filter.limit ?? pageSizeDefault
+  const after = idCursor(filter.cursor)
+  let query = ctx.db
+    .selectFrom('outboxEvent')
+    .select(eventColumns)
+    .orderBy('id')
+    .limit(limit + 1)
+  if (filter.type) query = query.where('type', '=', filter.type)
+  if (filter.entityType) query = query.where('entityType', '=', filter.entityType)
+  if (filter.entityId) query = query.where('entityId', '=', filter.entityId)
+  if (filter.occurredAfter) query = query.where('occurredAt', '>=', filter.occurredAfter)
+  if (filter.occurredBefore) query = query.where('occurredAt', '<', filter.occurredBefore)
+  if (after) query = query.where('id', '>', after)
+  return toPage(await query.execute(), limit)
+}
+
+/** The id a cursor of an id-sorted list holds; a forged one is refused, never sent to SQL. */
+export function idCursor(cursor: string | undefined): string | undefined {
+  const id = decodeCursor(cursor)
+  if (id !== undefined && !isUuid(id)) {
+    throw invalid([{ field: 'cursor', message: 'is not a cursor this API handed out' }])
+  }
+  return id
 }

@@ -1,5 +1,8 @@
 import type { Generated } from 'kysely'
 
+export type JobStatus = 'queued' | 'running' | 'done' | 'dead' | 'cancelled'
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
 export type OutboxTables = {
   outboxEvent: {
     tenantId: string
@@ -16,7 +19,7 @@ export type OutboxTables = {
     kind: string
     payload: unknown
     eventId: string | null
-    status: Generated<'queued' | 'running' | 'done' | 'dead'>
+    status: Generated<JobStatus>
     runAt: Date
     attempts: Generated<number>
     attemptsMax: Generated<number>
@@ -32,6 +35,9 @@ export type OutboxTables = {
     description: Generated<string>
     eventTypes: string[]
     secret: string
+    /** Still signed with, beside the new secret, until it expires (0004). */
+    previousSecret: string | null
+    previousSecretExpiresAt: Date | null
     active: Generated<boolean>
     createdAt: Generated<Date>
     version: Generated<number>
@@ -42,7 +48,7 @@ export type OutboxTables = {
     webhookId: string
     eventId: string
     jobId: string
-    status: Generated<'pending' | 'delivered' | 'failed'>
+    status: Generated<DeliveryStatus>
     attempts: Generated<number>
     createdAt: Generated<Date>
     deliveredAt: Date | null
