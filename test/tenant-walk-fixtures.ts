@@ -53,6 +53,43 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     const made = await b.api('POST', '/v1/api-keys', { user_id: me.user_id, name: 'walk' })
     return made.id
   },
+
+  // customers
+  '/v1/customers/{id}': async (b) => (await newCustomer(b)).id,
+
+  // outbox: endpoints, the deliveries a customer.created event makes, and the event itself.
+  '/v1/webhooks/{id}': {
+    create: async (b) => (await newWebhook(b)).id,
+    bodies: { PATCH: { description: 'walk' } },
+  },
+  '/v1/webhook-deliveries/{id}': async (b) => (await deliveredEvent(b)).deliveryId,
+  '/v1/events/{id}': async (b) => (await deliveredEvent(b)).eventId,
+}
+
+let customerCounter = 0
+
+async function newCustomer(b: TenantB): Promise<{ id: string }> {
+  return b.api('POST', '/v1/customers', {
+    number: `WALK-${++customerCounter}-${crypto.randomUUID().slice(0, 8)}`,
+    legal_name: 'Walk BV',
+  })
+}
+
+async function newWebhook(b: TenantB): Promise<{ id: string }> {
+  return b.api('POST', '/v1/webhooks', {
+    url: 'https://example.com/o2c-walk',
+    event_types: ['*'],
+  })
+}
+
+/** A webhook for every event, then a customer: one event and one delivery of it. */
+async function deliveredEvent(b: TenantB): Promise<{ eventId: string; deliveryId: string }> {
+  const webhook = await newWebhook(b)
+  await newCustomer(b)
+  const deliveries = await b.api('GET', `/v1/webhooks/${webhook.id}/deliveries`)
+  const [delivery] = deliveries.data
+  if (!delivery) throw new Error('fixture: the new customer made no webhook delivery')
+  return { eventId: delivery.event_id, deliveryId: delivery.id }
 }
 
 /** Builds the helper a fixture gets for tenant B. */
