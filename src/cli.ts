@@ -66,6 +66,15 @@ function shutdown(code: number): Promise<never> {
   return shuttingDown
 }
 
+// A bug that escapes (a rejected promise nobody awaited) still closes the store on its way
+// out, so the data folder is left clean and unlocked.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error) => {
+    process.stderr.write(`o2c: ${event}: ${error instanceof Error ? error.stack : String(error)}\n`)
+    void shutdown(1)
+  })
+}
+
 const signalNumbers = { SIGINT: 2, SIGTERM: 15 } as const
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -42,6 +42,14 @@ export function buildProgram(cli: CliContext, actions: ProgramActions): Command 
 
   for (const module of modules) module.commands?.(program, cli)
 
+  // A tenant command without a tenant is refused before the store is opened (which takes a
+  // few seconds on PGlite), so the user hears at once how to name one.
+  program.hook('preAction', (_program, command) => {
+    if (command.options.some((option) => option.long === '--tenant')) {
+      cli.tenantSlug(command.opts())
+    }
+  })
+
   // `o2c --help` lists every command a user can run ("tenants create <slug>"), not only the
   // groups: one screen shows all there is. `o2c tenants --help` shows one group as usual.
   program.configureHelp({
