@@ -1,11 +1,20 @@
 import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
+import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
+import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
 
 // Every stage of o2c, in the order their commands appear in `o2c --help`.
-export const modules: O2cModule[] = [authModule, customersModule, auditModule, outboxModule]
+export const modules: O2cModule[] = [
+  authModule,
+  customersModule,
+  creditModule,
+  ordersModule,
+  auditModule,
+  outboxModule,
+]
 
 export function jobHandlers(): Record<string, JobHandler> {
   return Object.assign({}, ...modules.map((m) => m.jobs ?? {}))

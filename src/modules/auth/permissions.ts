@@ -27,6 +27,7 @@ export const permissions = [
   'orders.write',
   'shipments.read',
   'shipments.write',
+  'payments.record',
   'audit.read',
   'webhooks.manage',
   'users.manage',
@@ -47,7 +48,7 @@ const matrix: Record<Role, readonly Permission[]> = {
   billing_specialist: ['customers.write', 'credit.read'],
   collector: ['credit.read'],
   dispute_manager: ['credit.read'],
-  cash_application_specialist: [],
+  cash_application_specialist: ['payments.record'],
   recovery_specialist: ['credit.read'],
 }
 

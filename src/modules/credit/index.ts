@@ -1,0 +1,30 @@
+import type { O2cModule } from '../../platform.js'
+import { creditCommands } from './commands.js'
+import './errors.js'
+import { creditRoutes } from './routes.js'
+
+// The credit module's front door: what other modules may use.
+
+export type { CreditAssessment } from './assessment.js'
+export { getCreditAssessment } from './assessment.js'
+export type { PaymentBehaviour, PaymentBehaviourSnapshot } from './behaviour.js'
+export { latestPaymentBehaviour, recordPaymentBehaviour } from './behaviour.js'
+export type {
+  CreditDecision,
+  CreditHoldReason,
+  OrderCreditRequest,
+} from './credit-check.js'
+export { checkOrderCredit, lockCreditExposure } from './credit-check.js'
+export type { LimitDecision, LimitProposal } from './decisions.js'
+export { approveLimitDecision, proposeLimitChange, rejectLimitDecision } from './decisions.js'
+export type { CreditPolicy } from './policy.js'
+export { getCreditPolicy } from './policy.js'
+export type { CreditProfile } from './profile.js'
+export { getCreditProfile } from './profile.js'
+export type { CreditStatus, RiskClass } from './tables.js'
+
+export const creditModule: O2cModule = {
+  name: 'credit',
+  routes: creditRoutes,
+  commands: creditCommands,
+}
