@@ -64,6 +64,33 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
   },
   '/v1/webhook-deliveries/{id}': async (b) => (await deliveredEvent(b)).deliveryId,
   '/v1/events/{id}': async (b) => (await deliveredEvent(b)).eventId,
+
+  // credit: a limit decision on a customer ('/v1/customers/{id}/…' is served above).
+  '/v1/credit-limit-decisions/{id}': async (b) => {
+    const customer = await newCustomer(b)
+    const decision = await b.api('POST', `/v1/customers/${customer.id}/credit-limit-decisions`, {
+      limit: '5000.00',
+      reason: 'tenant walk',
+      seen: {},
+    })
+    return decision.id
+  },
+
+  // orders: a draft order; shipments: one parcel of a paid prepayment order.
+  '/v1/orders/{id}': async (b) => (await newOrder(b)).id,
+  '/v1/shipments/{id}': async (b) => {
+    const order = await newOrder(b, { requires_prepayment: true, confirm: true })
+    await b.api('POST', `/v1/orders/${order.id}/prepayment-received`, {
+      reference: `walk-${crypto.randomUUID()}`,
+      amount: order.prepayment.open,
+      currency: order.currency,
+    })
+    const shipment = await b.api('POST', '/v1/shipments', {
+      order_id: order.id,
+      lines: [{ order_line_id: order.lines[0].id, quantity: '1' }],
+    })
+    return shipment.id
+  },
 }
 
 let customerCounter = 0
@@ -72,6 +99,17 @@ async function newCustomer(b: TenantB): Promise<{ id: string }> {
   return b.api('POST', '/v1/customers', {
     number: `WALK-${++customerCounter}-${crypto.randomUUID().slice(0, 8)}`,
     legal_name: 'Walk BV',
+  })
+}
+
+async function newOrder(b: TenantB, extra: Record<string, unknown> = {}): Promise<any> {
+  const customer = await newCustomer(b)
+  return b.api('POST', '/v1/orders', {
+    customer_id: customer.id,
+    lines: [
+      { item_code: 'WALK', quantity: '2', unit_price: '10.00', vat_category: 'S', vat_rate: '21' },
+    ],
+    ...extra,
   })
 }
 
