@@ -55,6 +55,8 @@ export function buildProgram(cli: CliContext, actions: ProgramActions): Command 
   program.configureHelp({
     visibleCommands: (cmd) => [...leafCommands(cmd), ...helpCommandOf(cmd)],
     subcommandTerm: (cmd) => commandPath(cmd),
+    // A terminal gets its own width; piped into a file or a pager, one command per line.
+    ...(process.stdout.isTTY ? {} : { helpWidth: 120 }),
   })
   program.addHelpText(
     'after',
