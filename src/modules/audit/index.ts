@@ -3,7 +3,13 @@ import { auditCommands } from './commands.js'
 import { auditRoutes } from './routes.js'
 
 export type { AuditEntry, AuditEvent } from './service.js'
-export { auditTrail, recordAudit, startAuditChain, verifyAuditTrail } from './service.js'
+export {
+  auditTrail,
+  recordAudit,
+  recordAuditBatch,
+  startAuditChain,
+  verifyAuditTrail,
+} from './service.js'
 
 export const auditModule: O2cModule = {
   name: 'audit',

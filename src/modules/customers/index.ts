@@ -1,7 +1,17 @@
 import type { O2cModule } from '../../platform.js'
+import { customerCommands } from './commands.js'
 import './errors.js'
 import { customerRoutes } from './routes.js'
 
+export type { CsvSource, ImportColumn, ImportedRow } from './csv-rows.js'
+export { importColumns, readCustomerCsv } from './csv-rows.js'
+export type {
+  ImportedCreditLimit,
+  ImportedCreditLimitsHandler,
+  ImportOptions,
+  ImportSummary,
+} from './import-customers.js'
+export { handleImportedCreditLimits, importCustomers } from './import-customers.js'
 export type { Customer, CustomerGroup, CustomerSummary, NewCustomer } from './service.js'
 export {
   createCustomer,
@@ -12,4 +22,8 @@ export {
   updateCustomer,
 } from './service.js'
 
-export const customersModule: O2cModule = { name: 'customers', routes: customerRoutes }
+export const customersModule: O2cModule = {
+  name: 'customers',
+  routes: customerRoutes,
+  commands: customerCommands,
+}

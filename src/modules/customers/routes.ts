@@ -3,11 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { expectedVersion, read, withEtag, write } from '../../http/unit-of-work.js'
+import { importCustomers } from './import-customers.js'
 import {
   customerOut,
   customerPatchIn,
   customerSummaryOut,
   fromApi,
+  importSummaryOut,
+  importSummaryToApi,
   newCustomerIn,
   segments,
   toApi,
@@ -123,5 +126,40 @@ export async function customerRoutes(app: FastifyInstance): Promise<void> {
         toApi(await updateCustomer(ctx, request.params.id, version, fromApi(request.body))),
       )
     },
+  )
+
+  r.post(
+    '/customers/import',
+    {
+      config: { permission: 'customers.write' },
+      schema: {
+        summary: 'Import customers from a CSV file (by customer number: adds new, updates known)',
+        description:
+          'Send the file as the body with `Content-Type: text/csv`. The header line names the ' +
+          'columns: customer_number and name are required; country, vat_id, coc_number, iban, ' +
+          'email, phone, language, segment, currency, payment_terms_days, preferred_channel, ' +
+          'credit_limit and parent_customer_number are optional. Separated by "," or ";". ' +
+          'The whole file is refused (422, every problem listed by line and column) unless ' +
+          'every row is valid, or `skip_invalid=true` imports the valid rows.',
+        tags: ['customers'],
+        consumes: ['text/csv'],
+        querystring: z.object({
+          skip_invalid: z
+            .stringbool()
+            .default(false)
+            .describe('import the valid rows and report the others'),
+        }),
+        body: z.string().describe('the CSV file'),
+        response: { 200: importSummaryOut, ...problemReplies },
+      },
+    },
+    (request, reply) =>
+      write(request, reply, 200, async (ctx) =>
+        importSummaryToApi(
+          await importCustomers(ctx, () => [request.body], {
+            skipInvalid: request.query.skip_invalid,
+          }),
+        ),
+      ),
   )
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { ImportSummary } from './import-customers.js'
+import type { ImportProblem } from './import-plan.js'
 import type { Customer, CustomerFields } from './service.js'
 
 // The customer as the API speaks it (snake_case), shared by routes and the CSV import.
@@ -160,3 +162,45 @@ export const customerSummaryOut = z.object({
   parent_id: z.string().nullable(),
   version: z.number(),
 })
+
+export const importProblemOut = z.object({
+  line: z.number().describe('line of the file, the header being line 1'),
+  customer_number: z.string().nullable(),
+  column: z.string().nullable().describe('the column at fault; null when the whole line is'),
+  message: z.string(),
+})
+
+export const importSummaryOut = z.object({
+  rows: z.number().describe('data rows in the file'),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  rejected_rows: z.number(),
+  skipped_invalid: z.boolean(),
+  credit_limits: z.number().describe('rows that carried a credit limit'),
+  rejected: z.array(importProblemOut).describe('each problem of each refused row'),
+  rejected_truncated: z.boolean().describe('true when more problems were found than listed'),
+})
+
+export function problemOut(problem: ImportProblem): z.infer<typeof importProblemOut> {
+  return {
+    line: problem.line,
+    customer_number: problem.customerNumber,
+    column: problem.column,
+    message: problem.message,
+  }
+}
+
+export function importSummaryToApi(s: ImportSummary): z.infer<typeof importSummaryOut> {
+  return {
+    rows: s.rows,
+    created: s.created,
+    updated: s.updated,
+    unchanged: s.unchanged,
+    rejected_rows: s.rejectedRows,
+    skipped_invalid: s.skippedInvalid,
+    credit_limits: s.creditLimits,
+    rejected: s.problems.map(problemOut),
+    rejected_truncated: s.problemsTruncated,
+  }
+}

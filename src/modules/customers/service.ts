@@ -247,9 +247,12 @@ export async function updateCustomer(
 
 function dedupe(issues: FieldIssue[]): FieldIssue[] {
   const seen = new Set<string>()
-  return issues.filter((i) =>
-    seen.has(i.field + i.message) ? false : (seen.add(i.field + i.message), true),
-  )
+  return issues.filter((i) => {
+    const key = `${i.field}\u0000${i.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 function staleCustomer(current: Customer) {

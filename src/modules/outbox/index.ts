@@ -9,6 +9,7 @@ export {
   consumeEvent,
   type DomainEvent,
   emitEvent,
+  emitEvents,
   eventBody,
   findEvent,
   listEvents,
