@@ -1,29 +1,35 @@
-import { Command, CommanderError } from 'commander'
+import { CommanderError } from 'commander'
 import pino from 'pino'
+import { buildProgram } from './cli/program.js'
 import { readConfig } from './config.js'
 import { DomainError } from './core/errors.js'
-import { migrate } from './db/migrate.js'
-import { modules } from './modules.js'
 import { openPlatform } from './open-platform.js'
 import type { CliContext, Platform } from './platform.js'
-import { serve } from './serve.js'
+import { type Running, serve } from './serve.js'
 
 // The `o2c` command, assembled from each module's commands. A command opens the store only
-// when it runs, and the store is closed on every way out: success, error and signals.
+// when it runs, and the store is closed on every way out: success, error and signals. The
+// store's close waits for the transaction in flight, so nothing is left half-written.
+//
+// Exit codes: 0 done; 1 a bug or a usage error; 2 a refusal the user can act on (a
+// DomainError: unknown tenant, data folder in use, …); 128 + n when signal n interrupted a
+// command. `o2c serve` stopped by SIGINT or SIGTERM has done what it was asked and exits 0.
 
 const config = readConfig()
-let opened: Platform | undefined
-let stopServer: (() => Promise<void>) | undefined
+let opening: Promise<Platform> | undefined
+let running: Running | undefined
+let stopRequested: (() => void) | undefined
 
 const cli: CliContext = {
-  async platform(command) {
-    // Logs go to stderr so that --json output on stdout stays clean for scripts.
-    opened ??= await openPlatform(
-      config,
-      command,
-      pino({ level: config.LOG_LEVEL }, pino.destination(2)),
-    )
-    return opened
+  platform(command) {
+    // Logs go to stderr so that --json output on stdout stays clean for scripts; the server
+    // logs to stdout as servers do.
+    const log =
+      command === 'serve'
+        ? pino({ level: config.LOG_LEVEL })
+        : pino({ level: config.LOG_LEVEL }, pino.destination(2))
+    opening ??= openPlatform(config, command, log)
+    return opening
   },
   tenantSlug(options) {
     const slug = options.tenant ?? config.O2C_TENANT
@@ -32,50 +38,50 @@ const cli: CliContext = {
   },
 }
 
-const program = new Command('o2c')
-  .description('o2c — order-to-cash: customers, credit, orders, invoicing, cash, collections')
-  .showHelpAfterError()
-  .exitOverride()
+const program = buildProgram(cli, {
+  async serve() {
+    const stopped = new Promise<void>((resolve) => {
+      stopRequested = resolve
+    })
+    const platform = await cli.platform('serve')
+    running = await serve(platform, config)
+    await stopped // until a signal asks us to stop; shutdown() stops the server
+  },
+})
 
-program
-  .command('serve')
-  .description('Start the API and the worker (PORT, default 3000)')
-  .action(async () => {
-    opened = await openPlatform(config, 'serve')
-    const running = await serve(opened, config)
-    stopServer = running.stop
-    await new Promise(() => {}) // runs until a signal stops it
-  })
+let shuttingDown: Promise<never> | undefined
 
-program
-  .command('migrate')
-  .description('Apply the database migrations that are not yet applied')
-  .option('--json', 'print JSON')
-  .action(async (options) => {
-    const platform = await cli.platform('migrate')
-    const applied = await migrate(platform.store) // openPlatform has applied them already
-    const message =
-      applied.length === 0 ? 'The schema is up to date.' : `Applied ${applied.join(', ')}`
-    if (options.json)
-      process.stdout.write(`${JSON.stringify({ ok: true, store: platform.store.kind })}\n`)
-    else process.stdout.write(`${message} (${platform.store.kind}: ${platform.store.location})\n`)
-  })
-
-for (const module of modules) module.commands?.(program, cli)
-
-async function shutdown(code: number): Promise<never> {
-  try {
-    if (stopServer) await stopServer()
-    else await opened?.store.close()
-  } finally {
-    process.exit(code)
-  }
+function shutdown(code: number): Promise<never> {
+  shuttingDown ??= (async () => {
+    try {
+      if (running) await running.stop()
+      else if (opening) await (await opening.catch(() => undefined))?.store.close()
+    } catch (error) {
+      process.stderr.write(`o2c: closing the store failed: ${String(error)}\n`)
+      code = code || 1
+    } finally {
+      process.exit(code)
+    }
+  })()
+  return shuttingDown
 }
 
+// A bug that escapes (a rejected promise nobody awaited) still closes the store on its way
+// out, so the data folder is left clean and unlocked.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error) => {
+    process.stderr.write(`o2c: ${event}: ${error instanceof Error ? error.stack : String(error)}\n`)
+    void shutdown(1)
+  })
+}
+
+const signalNumbers = { SIGINT: 2, SIGTERM: 15 } as const
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    opened?.log.info({ signal }, 'shutting down')
-    void shutdown(signal === 'SIGINT' ? 130 : 143)
+    const served = running !== undefined
+    if (served) running?.app.log.info({ signal }, 'shutting down')
+    stopRequested?.()
+    void shutdown(served ? 0 : 128 + signalNumbers[signal])
   })
 }
 
@@ -83,9 +89,7 @@ try {
   await program.parseAsync(process.argv)
   await shutdown(process.exitCode === undefined ? 0 : Number(process.exitCode))
 } catch (error) {
-  if (error instanceof CommanderError) {
-    await shutdown(error.exitCode)
-  }
+  if (error instanceof CommanderError) await shutdown(error.exitCode)
   const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`o2c: ${message}\n`)
   if (!(error instanceof DomainError) && process.env.O2C_DEBUG) console.error(error)

@@ -12,18 +12,25 @@ export type Running = { app: FastifyInstance; worker?: Worker; url: string; stop
 
 /** Starts the API and the worker in this process, on the platform given. */
 export async function serve(platform: Platform, config: Config): Promise<Running> {
-  const welcome = await bootstrapEmptyStore(platform)
   const app = await buildServer(platform)
+  // Listen before making the first key: if the port is taken, nothing was made whose key
+  // the user would never see.
   await app.listen({ port: config.PORT, host: config.HOST })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.PORT
-  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`
-  if (!config.DATABASE_URL) recordServerUrl(config.O2C_DATA_DIR, url)
+  const url = urlOf(app, config)
+  let welcome: Welcome | undefined
+  try {
+    welcome = await bootstrapEmptyStore(platform)
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  // Other o2c commands on this data folder will point the user at the running server.
+  const { store } = platform
+  if (store.kind === 'pglite' && !store.location.startsWith('memory://')) {
+    recordServerUrl(store.location, url)
+  }
   const worker = config.O2C_WORKER === 'on' ? startWorker(platform, jobHandlers()) : undefined
-  platform.log.info(
-    { url, store: platform.store.kind, location: platform.store.location },
-    'o2c is up',
-  )
+  platform.log.info({ url, store: store.kind, location: store.location }, 'o2c is up')
   if (welcome) printWelcome(welcome, url)
 
   let stopping: Promise<void> | undefined
@@ -31,8 +38,10 @@ export async function serve(platform: Platform, config: Config): Promise<Running
     app,
     worker,
     url,
-    // Graceful: stop accepting, let requests in flight finish, let running jobs finish,
-    // then close the store. Nothing is left half-written: each unit of work is one transaction.
+    // Graceful: stop accepting, let requests in flight finish (app.close() waits for them,
+    // see buildServer), let running jobs finish, then close the store, which waits for any
+    // transaction still open. Nothing is left half-written: each unit of work is one
+    // transaction.
     stop() {
       stopping ??= (async () => {
         await app.close()
@@ -42,6 +51,18 @@ export async function serve(platform: Platform, config: Config): Promise<Running
       return stopping
     },
   }
+}
+
+function urlOf(app: FastifyInstance, config: Config): string {
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.PORT
+  const anyAddress = config.HOST === '0.0.0.0' || config.HOST === '::'
+  const host = anyAddress
+    ? 'localhost'
+    : config.HOST.includes(':')
+      ? `[${config.HOST}]`
+      : config.HOST
+  return `http://${host}:${port}`
 }
 
 type Welcome = { tenant: string; email: string; key: string }

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -9,7 +9,7 @@ import {
 } from 'fastify-type-provider-zod'
 import { domainError } from './core/errors.js'
 import { newId } from './core/ids.js'
-import { handleError } from './http/problem.js'
+import { handleError, sendProblem } from './http/problem.js'
 import { roleMay } from './modules/auth/permissions.js'
 import { authenticate } from './modules/auth/service.js'
 import { modules } from './modules.js'
@@ -30,7 +30,14 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(handleError)
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      domainError('request.not_found', `No route ${request.method} ${request.url}`),
+    ),
+  )
   app.decorate('platform', platform)
+  waitForRequestsInFlightOnClose(app as unknown as FastifyInstance)
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   )
@@ -72,6 +79,13 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
 
   await app.register(
     async (v1) => {
+      // A route without a permission is a programmer's mistake: refuse it at start-up,
+      // not on the first request.
+      v1.addHook('onRoute', (route) => {
+        if (!route.config?.permission) {
+          throw new Error(`Route ${route.method} ${route.url} names no permission in its config`)
+        }
+      })
       v1.addHook('onRequest', async (request) => {
         const presented = bearerToken(request.headers.authorization) ?? request.headers['x-api-key']
         if (typeof presented !== 'string' || presented === '') {
@@ -82,10 +96,7 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
         }
         request.principal = await authenticate(platform.store, presented, platform.clock.now())
         const permission = request.routeOptions.config.permission
-        if (!permission) {
-          if (request.is404) return // the 404 handler answers
-          throw new Error(`Route ${request.routeOptions.url} names no permission`)
-        }
+        if (!permission) return // no route here: the 404 handler answers
         if (!roleMay(request.principal.role, permission)) {
           throw domainError(
             'request.forbidden',
@@ -106,4 +117,46 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null
   return match?.[1]
+}
+
+// How long close() waits for requests in flight before it gives up on them.
+const closeGraceMs = 30_000
+
+/**
+ * app.close() stops the listener and waits for the HTTP requests in flight, but not for
+ * requests made with inject() (tests, and any in-process caller). Counting them here makes
+ * close() wait for every request, so the store is never closed under a running one. And
+ * it makes close() end keep-alive connections as soon as their request is answered.
+ */
+function waitForRequestsInFlightOnClose(app: FastifyInstance): void {
+  const inFlight = new Set<FastifyRequest>()
+  let drained: (() => void) | undefined
+  const done = async (request: FastifyRequest) => {
+    inFlight.delete(request)
+    if (inFlight.size === 0) drained?.()
+  }
+  app.addHook('onRequest', async (request) => {
+    inFlight.add(request)
+  })
+  app.addHook('onResponse', done)
+  app.addHook('onRequestAbort', done)
+  // A keep-alive connection would hold close() open until its idle timeout (72 s in Fastify)
+  // once its last request is answered: answers sent while closing end their connection.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+  app.addHook('onClose', async () => {
+    if (inFlight.size === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, closeGraceMs)
+      drained = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
 }

@@ -51,6 +51,11 @@ export type FieldIssue = { field: string; message: string }
 export const coreErrors = registerErrors({
   'request.invalid': { status: 400, title: 'The request is not valid' },
   'request.not_found': { status: 404, title: 'No such resource' },
+  'request.body_too_large': { status: 413, title: 'The request body is too large' },
+  'request.unsupported_media_type': {
+    status: 415,
+    title: 'The request body has a content type this route does not take',
+  },
   'request.unauthenticated': { status: 401, title: 'An API key is required' },
   'request.forbidden': { status: 403, title: 'Your role does not allow this' },
   'request.precondition_required': {
@@ -67,6 +72,7 @@ export const coreErrors = registerErrors({
   },
   'tenant.unknown': { status: 404, title: 'No such tenant' },
   'store.locked': { status: 409, title: 'The data folder is in use by another o2c process' },
+  'internal.error': { status: 500, title: 'Something went wrong on our side' },
 })
 
 export function notFound(entity: string, id: string): DomainError {

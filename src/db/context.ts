@@ -7,7 +7,8 @@ import type { Store } from './store.js'
 // security admits only that tenant's rows. A query outside a tenant context sees nothing.
 //
 // asSystem() is the narrow exception for work that must find the tenant first or spans
-// tenants: resolving an API key or a tenant slug, the worker claiming due jobs, migrations.
+// tenants: resolving an API key or a tenant slug, counting tenants on first start, the
+// worker claiming due jobs, migrations. See docs/decisions/0001-store-and-tenancy.md.
 
 export type Actor =
   | { type: 'user'; id: string; name: string }

@@ -12,9 +12,19 @@ type PoolClient = {
   release(): void
 }
 
-export function pgliteAsPool(database: PGlite) {
+export type PglitePool = {
+  connect(): Promise<PoolClient>
+  /**
+   * Waits until every holder and everyone queued has released the connection, then refuses
+   * new work. Closing the store this way lets a request or job in flight commit first.
+   */
+  end(): Promise<void>
+}
+
+export function pgliteAsPool(database: PGlite): PglitePool {
   const waiting: Array<() => void> = []
   let busy = false
+  let ending: Promise<void> | undefined
 
   const client: PoolClient = {
     async query(sql, parameters) {
@@ -34,14 +44,23 @@ export function pgliteAsPool(database: PGlite) {
     },
   }
 
+  async function take(): Promise<PoolClient> {
+    // Code inside a transaction must use ctx.db: asking the store for a second connection
+    // there would wait for itself forever.
+    if (busy) await new Promise<void>((resolve) => waiting.push(resolve))
+    busy = true
+    return client
+  }
+
   return {
-    async connect(): Promise<PoolClient> {
-      // Code inside a transaction must use ctx.db: asking the store for a second connection
-      // there would wait for itself forever.
-      if (busy) await new Promise<void>((resolve) => waiting.push(resolve))
-      busy = true
-      return client
+    async connect() {
+      if (ending) throw new Error('The store is closed')
+      return take()
     },
-    async end(): Promise<void> {},
+    end() {
+      // Queue behind everyone already waiting, and never give the connection back.
+      ending ??= take().then(() => undefined)
+      return ending
+    },
   }
 }

@@ -81,7 +81,12 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
         client.release()
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      // Kysely ends the pool only if it ever ran a query; a store that only migrated
+      // (withScriptConnection) would keep its connection open and the process alive.
+      await db.destroy()
+      if (!pool.ending) await pool.end()
+    },
   }
 }
 
@@ -126,6 +131,7 @@ async function openPglite(dataDir: string, command: string, loadDataDir?: Blob):
     async close() {
       if (closed) return
       closed = true
+      await pool.end() // lets the transaction in flight and those queued finish first
       await db.destroy()
       await database.close()
       lock?.release()

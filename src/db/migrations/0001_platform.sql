@@ -3,11 +3,22 @@
 -- security: the application's queries run as the role o2c_app, which sees only the rows of
 -- the tenant named in the transaction setting app.tenant_id.
 
+-- Roles are shared by all databases of a PostgreSQL server, so o2c_app may exist already.
+-- In production a DBA creates it once, with a login role that is a member of it (see
+-- docs/decisions/0001-store-and-tenancy.md); then this needs no CREATEROLE privilege.
+-- The connecting role must be a member to switch to it (superusers always are).
 do $$
 begin
-  create role o2c_app nologin;
-exception when duplicate_object or unique_violation then
-  null; -- roles are shared by all databases of a PostgreSQL server
+  if not exists (select from pg_roles where rolname = 'o2c_app') then
+    begin
+      create role o2c_app nologin;
+    exception when duplicate_object or unique_violation then
+      null; -- another database's migration created it at the same moment
+    end;
+  end if;
+  if not pg_has_role(current_user, 'o2c_app', 'member') then
+    execute format('grant o2c_app to %I', current_user);
+  end if;
 end $$;
 
 grant usage on schema public to o2c_app;

@@ -49,11 +49,12 @@ export type ChainProblem = {
 
 /**
  * Walks one tenant's events in sequence order and names each place where the chain breaks.
- * Feed it events in batches with the state it returns; finish with the chain head.
+ * Feed it the events in order (in batches if need be), then finish with the chain head.
  */
 export class ChainVerifier {
   private expectedSeq = 1n
   private prevHash = genesisHash
+  private previous: { seq: bigint; id: string } | undefined
   readonly problems: ChainProblem[] = []
   checked = 0
 
@@ -70,11 +71,18 @@ export class ChainVerifier {
           : `event ${event.seq} (${event.id}) is out of sequence`,
       })
     } else if (event.prevHash !== this.prevHash) {
+      // This event was chained to another predecessor than the one in the trail now: the
+      // event before it was slipped in (or rewritten together with its hash).
+      const culprit = this.previous ?? event
       this.problems.push({
-        seq: event.seq.toString(),
-        id: event.id,
+        seq: culprit.seq.toString(),
+        id: culprit.id,
         problem: 'inserted',
-        detail: `event ${event.seq} (${event.id}) does not follow the event before it`,
+        detail: this.previous
+          ? `event ${culprit.seq} (${culprit.id}) is not the event that event ${event.seq} ` +
+            `(${event.id}) was chained to: it was inserted, or rewritten with a new hash`
+          : `event ${event.seq} (${event.id}) does not start the chain: it was inserted, or ` +
+            'rewritten with a new hash',
       })
     }
     const recomputed = eventHash(event.prevHash, event)
@@ -88,6 +96,19 @@ export class ChainVerifier {
     }
     this.expectedSeq = event.seq + 1n
     this.prevHash = event.hash
+    this.previous = { seq: event.seq, id: event.id }
+  }
+
+  /** Events found past the chain head: o2c did not write them, someone added them. */
+  beyondHead(events: Array<{ seq: bigint; id: string }>): void {
+    for (const event of events) {
+      this.problems.push({
+        seq: event.seq.toString(),
+        id: event.id,
+        problem: 'inserted',
+        detail: `event ${event.seq} (${event.id}) lies beyond the last event o2c wrote`,
+      })
+    }
   }
 
   finish(head: { lastSeq: bigint; lastHash: string } | undefined): void {
@@ -100,11 +121,12 @@ export class ChainVerifier {
         detail: `events ${this.expectedSeq}..${head.lastSeq} were written but are missing at the end of the trail`,
       })
     } else if (head.lastSeq === this.expectedSeq - 1n && head.lastHash !== this.prevHash) {
+      const last = this.previous
       this.problems.push({
         seq: head.lastSeq.toString(),
-        id: null,
-        problem: 'edited',
-        detail: `the last event ${head.lastSeq} is not the one that was written`,
+        id: last?.id ?? null,
+        problem: 'inserted',
+        detail: `the last event ${head.lastSeq}${last ? ` (${last.id})` : ''} is not the one o2c wrote: it was replaced, or rewritten with a new hash`,
       })
     }
   }

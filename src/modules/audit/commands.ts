@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
+import { pageSizeMax } from '../../core/pagination.js'
 import type { CliContext } from '../../platform.js'
 import { auditTrail, verifyAuditTrail } from './service.js'
 
@@ -20,6 +21,7 @@ export function auditCommands(program: Command, cli: CliContext): void {
           ? `Audit trail intact: ${result.eventsChecked} events verified.`
           : `Audit trail BROKEN: ${result.problems.length} problem(s) in ${result.eventsChecked} events.`,
         ...result.problems.map((p) => `  ${p.problem.toUpperCase()}: ${p.detail}`),
+        ...(result.head ? [`Head: event ${result.head.seq}, hash ${result.head.hash}`] : []),
       ])
       if (!ok) process.exitCode = 1
     })
@@ -31,9 +33,13 @@ export function auditCommands(program: Command, cli: CliContext): void {
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (options) => {
+      const limit = Number(options.limit)
+      if (!Number.isInteger(limit) || limit < 1 || limit > pageSizeMax) {
+        throw new Error(`--limit ${options.limit} is not a whole number from 1 to ${pageSizeMax}`)
+      }
       const platform = await cli.platform('audit list')
       const page = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
-        auditTrail(ctx, { entityId: options.entity, limit: Number(options.limit) }),
+        auditTrail(ctx, { entityId: options.entity, limit }),
       )
       printResult(
         options,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { toJsonValue } from '../../core/canonical-json.js'
+import { invalid } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import { decodeCursor, type Page, pageSizeDefault } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
@@ -160,7 +161,13 @@ export async function auditTrail(ctx: Ctx, filter: AuditFilter): Promise<Page<Au
   if (filter.entityId) query = query.where('entityId', '=', filter.entityId)
   if (filter.entityType) query = query.where('entityType', '=', filter.entityType)
   if (filter.action) query = query.where('action', '=', filter.action)
-  if (after) query = query.where('seq', '>', BigInt(after))
+  if (after !== undefined) {
+    // The audit trail pages by sequence number; a cursor of another list is not one of ours.
+    if (!/^\d{1,19}$/.test(after)) {
+      throw invalid([{ field: 'cursor', message: 'is not a cursor this API handed out' }])
+    }
+    query = query.where('seq', '>', BigInt(after))
+  }
   const rows = await query.execute()
   const more = rows.length > limit
   const data = more ? rows.slice(0, limit) : rows
@@ -174,31 +181,60 @@ export async function auditTrail(ctx: Ctx, filter: AuditFilter): Promise<Page<Au
   }
 }
 
-export type AuditVerification = { eventsChecked: number; problems: ChainProblem[] }
+export type AuditVerification = {
+  eventsChecked: number
+  problems: ChainProblem[]
+  /**
+   * The chain head that was verified. A chain shows any change made behind the head; to also
+   * catch someone who rewrites the whole tail and the head with it, keep this hash elsewhere
+   * (a ticket, a mail to the auditor) and compare it later.
+   */
+  head: { seq: string; hash: string } | null
+}
 
 // Events are read in batches so a trail of millions of events verifies in flat memory.
 const verifyBatchSize = 5_000
+// Events beyond the head are listed up to this many; one is enough to call the trail broken.
+const beyondHeadListedMax = 100
 
 /** Recomputes the tenant's hash chain and names every event that was edited, inserted or deleted. */
 export async function verifyAuditTrail(ctx: Ctx): Promise<AuditVerification> {
+  // The head first: every event up to it has committed (event and head are written in one
+  // transaction), so events appended while we verify are not mistaken for tampering.
+  const head = await ctx.db
+    .selectFrom('auditChain')
+    .select(['lastSeq', 'lastHash'])
+    .executeTakeFirst()
   const verifier = new ChainVerifier()
   let afterSeq = 0n
   for (;;) {
-    const batch = await ctx.db
+    let query = ctx.db
       .selectFrom('auditEvent')
       .selectAll()
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(verifyBatchSize)
-      .execute()
+    if (head) query = query.where('seq', '<=', head.lastSeq)
+    const batch = await query.execute()
     for (const event of batch) verifier.check(event)
     if (batch.length < verifyBatchSize) break
     afterSeq = batch[batch.length - 1].seq
   }
-  const head = await ctx.db
-    .selectFrom('auditChain')
-    .select(['lastSeq', 'lastHash'])
-    .executeTakeFirst()
   verifier.finish(head)
-  return { eventsChecked: verifier.checked, problems: verifier.problems }
+  if (head) {
+    // o2c never writes an event past the head; one statement reads both, so an event
+    // appended by a concurrent change (head moved with it) is not listed.
+    const beyond = await sql<{ seq: bigint; id: string }>`
+      select e.seq, e.id from audit_event e
+      join audit_chain c on c.tenant_id = e.tenant_id
+      where e.seq > c.last_seq
+      order by e.seq
+      limit ${beyondHeadListedMax}`.execute(ctx.db)
+    verifier.beyondHead(beyond.rows)
+  }
+  return {
+    eventsChecked: verifier.checked,
+    problems: verifier.problems,
+    head: head ? { seq: head.lastSeq.toString(), hash: head.lastHash } : null,
+  }
 }

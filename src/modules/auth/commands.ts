@@ -55,8 +55,8 @@ export function authCommands(program: Command, cli: CliContext): void {
   const users = program.command('users').description("A tenant's users and their roles")
   users
     .command('create <email>')
-    .description(`Add a user; roles: ${roles.join(', ')}`)
-    .requiredOption('--role <role>', 'one of the roles')
+    .description('Add a user to a tenant with a role')
+    .requiredOption('--role <role>', `one of: ${roles.join(', ')}`)
     .option('--name <name>', 'full name')
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')

@@ -1,0 +1,155 @@
+import type { FastifyInstance } from 'fastify'
+import type { Platform } from '../src/platform.js'
+import { call, type TestTenant } from './support.js'
+
+// Fixtures for the tenant walk (test/guards/tenant-walk.test.ts).
+//
+// The walk reads /openapi.json and calls every route that has a path parameter with tenant
+// A's admin key and tenant B's ids, with GET, POST, PATCH, PUT and DELETE. Each call must
+// answer 404, exactly as it answers for an id that exists nowhere: never B's data, never a
+// 2xx, never a 500. To have B's ids, the walk asks this registry.
+//
+// MODULE AUTHORS: when you add a route with a path parameter, add a fixture here. The walk
+// FAILS for any parameterized route of the OpenAPI document without one.
+//
+// - The key is a path prefix as the OpenAPI document writes it, parameters in braces:
+//   '/v1/customers/{id}'. The longest key that is a prefix of a route's path serves it, so
+//   '/v1/customers/{id}' covers '/v1/customers/{id}', '/v1/customers/{id}/contacts', and so on.
+// - The value is a function that creates the resource in tenant B (through the API with B's
+//   admin key, `b.api(...)`, or through your module's service in `b.tenant.run(ctx => …)`)
+//   and returns its id. A route with several parameters ('/v1/orders/{id}/lines/{lineId}')
+//   needs a fixture that returns each of them by name: { id: '…', lineId: '…' }.
+// - The walk makes a body for POST, PATCH and PUT from the route's schema. Where that body
+//   would be refused before the id is looked up (400), give one: { create, bodies: { PATCH:
+//   {...} } }. It always sends If-Match: "1" and a fresh Idempotency-Key.
+// - Each fixture runs once per route path; make a fresh resource each time.
+
+export type TenantB = {
+  platform: Platform
+  app: FastifyInstance
+  tenant: TestTenant
+  /** Tenant B's admin key. */
+  key: string
+  /** Calls the API as B's admin; throws unless the answer is 2xx; returns the body. */
+  api(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<any>
+}
+
+export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+export type WalkFixture = {
+  create(b: TenantB): Promise<string | Record<string, string>>
+  /** Bodies that pass the route's schema, where the generated one would not. */
+  bodies?: Partial<Record<WriteMethod, unknown>>
+}
+
+export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['create']> = {
+  // auth: a second API key of B's admin.
+  '/v1/api-keys/{id}': async (b) => {
+    const me = await b.api('GET', '/v1/me')
+    const made = await b.api('POST', '/v1/api-keys', { user_id: me.user_id, name: 'walk' })
+    return made.id
+  },
+
+  // customers
+  '/v1/customers/{id}': async (b) => (await newCustomer(b)).id,
+
+  // outbox: endpoints, the deliveries a customer.created event makes, and the event itself.
+  '/v1/webhooks/{id}': {
+    create: async (b) => (await newWebhook(b)).id,
+    bodies: { PATCH: { description: 'walk' } },
+  },
+  '/v1/webhook-deliveries/{id}': async (b) => (await deliveredEvent(b)).deliveryId,
+  '/v1/events/{id}': async (b) => (await deliveredEvent(b)).eventId,
+
+  // credit: a limit decision on a customer ('/v1/customers/{id}/…' is served above).
+  '/v1/credit-limit-decisions/{id}': async (b) => {
+    const customer = await newCustomer(b)
+    const decision = await b.api('POST', `/v1/customers/${customer.id}/credit-limit-decisions`, {
+      limit: '5000.00',
+      reason: 'tenant walk',
+      seen: {},
+    })
+    return decision.id
+  },
+
+  // orders: a draft order; shipments: one parcel of a paid prepayment order.
+  '/v1/orders/{id}': async (b) => (await newOrder(b)).id,
+  '/v1/shipments/{id}': async (b) => {
+    const order = await newOrder(b, { requires_prepayment: true, confirm: true })
+    await b.api('POST', `/v1/orders/${order.id}/prepayment-received`, {
+      reference: `walk-${crypto.randomUUID()}`,
+      amount: order.prepayment.open,
+      currency: order.currency,
+    })
+    const shipment = await b.api('POST', '/v1/shipments', {
+      order_id: order.id,
+      lines: [{ order_line_id: order.lines[0].id, quantity: '1' }],
+    })
+    return shipment.id
+  },
+}
+
+let customerCounter = 0
+
+async function newCustomer(b: TenantB): Promise<{ id: string }> {
+  return b.api('POST', '/v1/customers', {
+    number: `WALK-${++customerCounter}-${crypto.randomUUID().slice(0, 8)}`,
+    legal_name: 'Walk BV',
+  })
+}
+
+async function newOrder(b: TenantB, extra: Record<string, unknown> = {}): Promise<any> {
+  const customer = await newCustomer(b)
+  return b.api('POST', '/v1/orders', {
+    customer_id: customer.id,
+    lines: [
+      { item_code: 'WALK', quantity: '2', unit_price: '10.00', vat_category: 'S', vat_rate: '21' },
+    ],
+    ...extra,
+  })
+}
+
+async function newWebhook(b: TenantB): Promise<{ id: string }> {
+  return b.api('POST', '/v1/webhooks', {
+    url: 'https://example.com/o2c-walk',
+    event_types: ['*'],
+  })
+}
+
+/** A webhook for every event, then a customer: one event and one delivery of it. */
+async function deliveredEvent(b: TenantB): Promise<{ eventId: string; deliveryId: string }> {
+  const webhook = await newWebhook(b)
+  await newCustomer(b)
+  const deliveries = await b.api('GET', `/v1/webhooks/${webhook.id}/deliveries`)
+  const [delivery] = deliveries.data
+  if (!delivery) throw new Error('fixture: the new customer made no webhook delivery')
+  return { eventId: delivery.event_id, deliveryId: delivery.id }
+}
+
+/** Builds the helper a fixture gets for tenant B. */
+export function tenantB(
+  platform: Platform,
+  app: FastifyInstance,
+  tenant: TestTenant,
+  key: string,
+): TenantB {
+  return {
+    platform,
+    app,
+    tenant,
+    key,
+    async api(method, url, body) {
+      const response = await call(app, key, method, url, body, {
+        'idempotency-key': crypto.randomUUID(),
+      })
+      if (response.status >= 300) {
+        throw new Error(`fixture: ${method} ${url} answered ${response.status}: ${response.text}`)
+      }
+      return response.body
+    },
+  }
+}
