@@ -12,7 +12,7 @@ import type { Platform } from '../../platform.js'
 import { verifyAuditTrail } from '../audit/index.js'
 import { createApiKey, createUser } from '../auth/index.js'
 import { importCustomers } from '../customers/index.js'
-import { importedLimitReason } from './imported-limits.js'
+import { applyImportedCreditLimits, importedLimitReason } from './imported-limits.js'
 
 // Credit limits from the customers CSV import become limit decisions under four eyes
 // (threshold 5,000.00 EUR here), written set-based per batch.
@@ -314,5 +314,66 @@ describe('credit limits in the customers import', () => {
     const verified = await acme.run((ctx) => verifyAuditTrail(ctx))
     expect(verified.problems).toEqual([])
     expect(verified.eventsChecked).toBeGreaterThan(25)
+  })
+})
+
+describe('imported limits are written in sets', () => {
+  // The statements behind the customers import figures (docs/performance.md) are pinned in a
+  // committed file, so that a change to them shows up as a SQL diff in review.
+  test('a batch costs a few statements, whatever its rows; their SQL is pinned', async () => {
+    const tenant = await testTenant(platform)
+    const rows = Array.from({ length: 300 }, (_, i) => `S-${i},Set ${i}`)
+    await tenant.run((ctx) => importCustomers(ctx, () => [csv('customer_number,name', ...rows)]))
+    const customers = await tenant.run((ctx) =>
+      ctx.db.selectFrom('customer').select(['id', 'number']).orderBy('number').execute(),
+    )
+    const statements: string[] = []
+    const applyWatched = (limitMinor: (i: number) => bigint) =>
+      tenant.run(async (ctx) => {
+        const executor = ctx.db.getExecutor()
+        const watched = ctx.db.withPlugin({
+          transformQuery: ({ node, queryId }) => {
+            const { sql } = executor.compileQuery(node, queryId)
+            statements.push(
+              sql
+                .split('\n')
+                .map((line) => line.trim())
+                .join('\n')
+                .trim(),
+            )
+            return node
+          },
+          transformResult: async ({ result }) => result,
+        })
+        return applyImportedCreditLimits(
+          { ...ctx, db: watched },
+          customers.map((c, i) => ({
+            customerId: c.id,
+            customerNumber: c.number,
+            limitMinor: limitMinor(i),
+            currency: 'EUR',
+            line: i + 2,
+          })),
+        )
+      })
+    // The tenant's default threshold is 0: every new limit waits for a second person.
+    const first = await applyWatched((i) => BigInt(i) * 100n)
+    expect(first).toMatchObject({ applied: 1, awaitingApproval: 299, unchanged: 0 })
+    const proposing = statements.length
+    await tenant.run((ctx) =>
+      ctx.db
+        .updateTable('creditLimitDecision')
+        .set({ status: 'rejected', decidedAt: ctx.now })
+        .execute(),
+    )
+    const second = await applyWatched(() => 0n)
+    expect(second).toMatchObject({ applied: 299, unchanged: 1 })
+    expect(proposing).toBeLessThanOrEqual(10)
+    expect(statements.length - proposing).toBeLessThanOrEqual(10)
+    await expect(`${[...new Set(statements)].join('\n\n')}\n`).toMatchFileSnapshot(
+      '__snapshots__/imported-limits-statements.sql',
+    )
+    const verified = await tenant.run((ctx) => verifyAuditTrail(ctx))
+    expect(verified.problems).toEqual([])
   })
 })
