@@ -57,6 +57,7 @@ export async function applyImportedCreditLimits(
 
   const decisions: Array<{ proposed: LimitDecision; approved: LimitDecision | null }> = []
   const profileChanges: Array<{ before: CreditProfile; decision: LimitDecision }> = []
+  const seenCustomers = new Set<string>()
   for (const limit of limits) {
     const position = positions.get(limit.customerId)
     const profile = position?.profile ?? {
@@ -66,6 +67,13 @@ export async function applyImportedCreditLimits(
     }
     const skip = (message: string) =>
       outcome.skipped.push({ line: limit.line, customerNumber: limit.customerNumber, message })
+    // The customers import refuses a number twice in a file; a second limit for one
+    // customer in a batch would make two decisions on one "before".
+    if (seenCustomers.has(limit.customerId)) {
+      skip(`customer ${limit.customerNumber} has a limit earlier in this batch`)
+      continue
+    }
+    seenCustomers.add(limit.customerId)
     if (profile.creditLimitMinor === limit.limitMinor) {
       outcome.unchanged++
       continue
