@@ -4,6 +4,9 @@ import { tenantScope } from '../src/cli/tenant-scope.js'
 import { inTenant, systemClock } from '../src/db/context.js'
 import { openStore, type StoreOptions } from '../src/db/store.js'
 import { importCustomers } from '../src/modules/customers/index.js'
+// Every module, as `o2c customers import` loads them: the credit module takes the file's
+// credit limits (limit decisions, four eyes), so they are part of the measured import.
+import '../src/modules.js'
 
 // One import in a process of its own, so that its peak memory is its own. Prints one JSON
 // line: the summary, the seconds the import took, and the process's resident memory.
@@ -28,6 +31,11 @@ try {
       updated: summary.updated,
       unchanged: summary.unchanged,
       rejectedRows: summary.rejectedRows,
+      creditLimits: summary.creditLimits,
+      creditLimitsApplied: summary.creditLimitsApplied,
+      creditLimitsAwaitingApproval: summary.creditLimitsAwaitingApproval,
+      creditLimitsUnchanged: summary.creditLimitsUnchanged,
+      creditLimitsSkipped: summary.creditLimitsSkipped.length,
       seconds,
       rssAtRestMb,
       peakRssMb: process.resourceUsage().maxRSS / 1024,

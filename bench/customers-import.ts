@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import pino from 'pino'
+import { tenantScope } from '../src/cli/tenant-scope.js'
+import { inTenant, systemClock } from '../src/db/context.js'
 import { migrate } from '../src/db/migrate.js'
 import { openStore } from '../src/db/store.js'
 import { createTenant } from '../src/modules/auth/index.js'
+import { putCreditPolicy } from '../src/modules/credit/index.js'
 import { writeCustomerCsv } from './customers-csv.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 
@@ -49,6 +53,18 @@ export const customersImport: Benchmark = {
     try {
       await migrate(setup)
       await createTenant(setup, { slug: 'bench', name: 'Benchmark B.V.' }, 'bench')
+      // Four eyes above 25,000.00 EUR: the file's limits of 5,000–25,000 apply at once (a
+      // decision, the profile, three audit events and credit.limit_changed each), the larger
+      // ones become pending decisions, and the re-imports skip those as still pending.
+      const platform = { store: setup, clock: systemClock, log: pino({ level: 'silent' }) }
+      await inTenant(setup, await tenantScope(platform, 'bench'), (ctx) =>
+        putCreditPolicy(ctx, 0, {
+          fourEyesThresholdMinor: 2_500_000n,
+          currency: 'EUR',
+          overdueDaysMax: 30,
+          reviewIntervalDays: 365,
+        }),
+      )
     } finally {
       await setup.close()
     }

@@ -5,7 +5,7 @@ import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pag
 import type { Actor, Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { getCustomer } from '../customers/index.js'
-import { emitEvent } from '../outbox/index.js'
+import { type DomainEvent, emitEvent } from '../outbox/index.js'
 import { amountText } from './amount-text.js'
 import { type CreditPolicy, getCreditPolicy } from './policy.js'
 import {
@@ -55,6 +55,9 @@ export type LimitProposal = {
   seen: Record<string, unknown>
   reviewId?: string
 }
+
+/** The note of a decision that needed no second person. */
+export const appliedAtOnceNote = 'Below the four-eyes threshold: applied at once'
 
 /** Who an actor is for the four-eyes rule: a user by id, a CLI operator by name. */
 export function actorKey(actor: Actor): string {
@@ -146,7 +149,7 @@ export async function proposeLimitChange(
     after: proposed,
   })
   if (fourEyesRequired) return proposed
-  return decide(ctx, proposed, 'approved', 'Below the four-eyes threshold: applied at once')
+  return decide(ctx, proposed, 'approved', appliedAtOnceNote)
 }
 
 /**
@@ -275,9 +278,19 @@ async function applyLimits(ctx: Ctx, decision: LimitDecision): Promise<CreditPro
     before,
     after: { ...after, decisionId: decision.id },
   })
+  await emitEvent(ctx, limitChangedEvent(decision, before, after))
+  return after
+}
+
+/** credit.limit_changed: what an approved decision did to the profile. */
+export function limitChangedEvent(
+  decision: LimitDecision,
+  before: CreditProfile,
+  after: CreditProfile,
+): DomainEvent {
   const money = (minor: bigint | null) =>
     minor === null ? null : { amount: amountText(minor, after.currency), minor }
-  await emitEvent(ctx, {
+  return {
     type: 'credit.limit_changed',
     entityType: 'customer',
     entityId: decision.customerId,
@@ -293,8 +306,7 @@ async function applyLimits(ctx: Ctx, decision: LimitDecision): Promise<CreditPro
       approved_by: decision.decidedByName,
       reason: decision.reason,
     },
-  })
-  return after
+  }
 }
 
 export async function getLimitDecision(ctx: Ctx, id: string): Promise<LimitDecision> {

@@ -1,9 +1,15 @@
 import type { O2cModule } from '../../platform.js'
+import { handleImportedCreditLimits } from '../customers/index.js'
 import { creditCommands } from './commands.js'
 import './errors.js'
+import { applyImportedCreditLimits } from './imported-limits.js'
 import { creditRoutes } from './routes.js'
 
 // The credit module's front door: what other modules may use.
+
+// The customers CSV import reads `credit_limit`; credit profiles are ours, so its limits
+// become limit decisions here (imported-limits.ts), under the four-eyes rule.
+handleImportedCreditLimits(applyImportedCreditLimits)
 
 export type { CreditAssessment } from './assessment.js'
 export { getCreditAssessment } from './assessment.js'
@@ -17,8 +23,9 @@ export type {
 export { checkOrderCredit, lockCreditExposure } from './credit-check.js'
 export type { LimitDecision, LimitProposal } from './decisions.js'
 export { approveLimitDecision, proposeLimitChange, rejectLimitDecision } from './decisions.js'
+export { applyImportedCreditLimits } from './imported-limits.js'
 export type { CreditPolicy } from './policy.js'
-export { getCreditPolicy } from './policy.js'
+export { getCreditPolicy, putCreditPolicy } from './policy.js'
 export type { CreditProfile } from './profile.js'
 export { getCreditProfile } from './profile.js'
 export type { CreditStatus, RiskClass } from './tables.js'

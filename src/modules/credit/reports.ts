@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js'
 import { formatAmount, parseAmount } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
-import { recordAudit } from '../audit/index.js'
+import { recordAuditBatch } from '../audit/index.js'
 import { getCustomer } from '../customers/index.js'
 import { type ReportRecord, reportColumns } from './report-file.js'
 import type { CreditTables } from './tables.js'
@@ -136,15 +136,17 @@ export async function importCreditReports(
       importedBy: ctx.actor.name,
     }))
     await ctx.db.insertInto('creditReport').values(batch).execute()
-    for (const { tenantId: _tenantId, ...report } of batch) {
-      await recordAudit(ctx, {
+    // One audit event per report, written for the whole batch in two statements.
+    await recordAuditBatch(
+      ctx,
+      batch.map(({ tenantId: _tenantId, ...report }) => ({
         entityType: 'credit_report',
         entityId: report.id,
         action: 'imported',
         after: report,
-      })
-      reportIds.push(report.id)
-    }
+      })),
+    )
+    reportIds.push(...batch.map((report) => report.id))
     options.onProgress?.(Math.min(start + insertBatchSize, fresh.length), fresh.length)
   }
   return { received: records.length, imported: fresh.length, unchanged, rejected, reportIds }

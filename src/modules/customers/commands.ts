@@ -51,6 +51,16 @@ export function customerCommands(program: Command, cli: CliContext): void {
           ? [`Skipped ${out.rejected_rows} invalid row(s):`, ...problemLines(out.rejected)]
           : []),
         ...(out.rejected_truncated ? ['  … and more problems not listed'] : []),
+        ...(out.credit_limits > 0
+          ? [
+              `Credit limits: ${out.credit_limits_applied} applied, ` +
+                `${out.credit_limits_awaiting_approval} awaiting approval (four eyes), ` +
+                `${out.credit_limits_unchanged} unchanged, ` +
+                `${out.credit_limits_skipped.length} skipped.`,
+              ...problemLines(out.credit_limits_skipped),
+            ]
+          : []),
+        ...(out.credit_limits_skipped_truncated ? ['  … and more skipped limits not listed'] : []),
       ])
     })
 

@@ -6,7 +6,12 @@ import type { Ctx } from '../../db/context.js'
 import { type AuditEntry, recordAuditBatch } from '../audit/index.js'
 import { type DomainEvent, emitEvents } from '../outbox/index.js'
 import { type CsvSource, type ImportedRow, readCustomerCsv } from './csv-rows.js'
-import { type ImportPlan, type ImportProblem, planImport } from './import-plan.js'
+import {
+  type ImportPlan,
+  type ImportProblem,
+  importProblemsReportedMax,
+  planImport,
+} from './import-plan.js'
 import { problemOut } from './schemas.js'
 import type { Channel, Segment } from './tables.js'
 
@@ -44,6 +49,13 @@ export type ImportSummary = {
   skippedInvalid: boolean
   /** Rows that carried a credit limit (handed to the credit module; see README). */
   creditLimits: number
+  /** What the credit module did with them; all zero while no handler is registered. */
+  creditLimitsApplied: number
+  creditLimitsAwaitingApproval: number
+  creditLimitsUnchanged: number
+  /** Limits the credit module did not take, with the reason (column credit_limit). */
+  creditLimitsSkipped: ImportProblem[]
+  creditLimitsSkippedTruncated: boolean
   problems: ImportProblem[]
   problemsTruncated: boolean
 }
@@ -57,18 +69,26 @@ export type ImportedCreditLimit = {
   line: number
 }
 
+/** What the credit module did with a batch's limits, for the import's summary. */
+export type ImportedCreditLimitsOutcome = {
+  applied: number
+  awaitingApproval: number
+  unchanged: number
+  skipped: Array<{ line: number; customerNumber: string; message: string }>
+}
+
 export type ImportedCreditLimitsHandler = (
   ctx: Ctx,
   limits: readonly ImportedCreditLimit[],
-) => Promise<void>
+) => Promise<ImportedCreditLimitsOutcome | undefined>
 
 let creditLimitsHandler: ImportedCreditLimitsHandler | undefined
 
 /**
  * Credit limits belong to the credit module; the customers module only reads them from the
- * file. The credit module registers here what to do with them (see README: TODO). It is
+ * file. The credit module registers here what to do with them (its index.ts does). It is
  * called in the import's transaction, once per batch, for every valid row with a limit —
- * also for customers whose master data did not change.
+ * also for customers whose master data did not change — and says what it did.
  */
 export function handleImportedCreditLimits(handler: ImportedCreditLimitsHandler | undefined) {
   creditLimitsHandler = handler
@@ -112,6 +132,11 @@ export async function importCustomers(
     rejectedRows,
     skippedInvalid: Boolean(options.skipInvalid),
     creditLimits: 0,
+    creditLimitsApplied: 0,
+    creditLimitsAwaitingApproval: 0,
+    creditLimitsUnchanged: 0,
+    creditLimitsSkipped: [],
+    creditLimitsSkippedTruncated: false,
     problems: plan.problems,
     problemsTruncated: plan.problemsTruncated,
   }
@@ -321,7 +346,31 @@ async function writeBatch(
   await recordAuditBatch(ctx, audits)
   await emitEvents(ctx, events)
   summary.creditLimits += creditLimits.length
-  if (creditLimits.length > 0) await creditLimitsHandler?.(ctx, creditLimits)
+  if (creditLimits.length > 0 && creditLimitsHandler) {
+    addCreditLimitsOutcome(summary, await creditLimitsHandler(ctx, creditLimits))
+  }
+}
+
+function addCreditLimitsOutcome(
+  summary: ImportSummary,
+  outcome: ImportedCreditLimitsOutcome | undefined,
+): void {
+  if (!outcome) return
+  summary.creditLimitsApplied += outcome.applied
+  summary.creditLimitsAwaitingApproval += outcome.awaitingApproval
+  summary.creditLimitsUnchanged += outcome.unchanged
+  for (const skipped of outcome.skipped) {
+    if (summary.creditLimitsSkipped.length >= importProblemsReportedMax) {
+      summary.creditLimitsSkippedTruncated = true
+      return
+    }
+    summary.creditLimitsSkipped.push({
+      line: skipped.line,
+      customerNumber: skipped.customerNumber,
+      column: 'credit_limit',
+      message: skipped.message,
+    })
+  }
 }
 
 /** The customer after the import: the row's fields over the stored ones (or the defaults). */

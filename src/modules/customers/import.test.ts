@@ -351,6 +351,7 @@ describe('importing customers from CSV', () => {
     const handed: ImportedCreditLimit[] = []
     handleImportedCreditLimits(async (_ctx, limits) => {
       handed.push(...limits)
+      return undefined
     })
     const refused = await refusal(
       importInto(

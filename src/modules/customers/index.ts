@@ -8,6 +8,7 @@ export { importColumns, readCustomerCsv } from './csv-rows.js'
 export type {
   ImportedCreditLimit,
   ImportedCreditLimitsHandler,
+  ImportedCreditLimitsOutcome,
   ImportOptions,
   ImportSummary,
 } from './import-customers.js'

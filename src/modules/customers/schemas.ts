@@ -178,6 +178,17 @@ export const importSummaryOut = z.object({
   rejected_rows: z.number(),
   skipped_invalid: z.boolean(),
   credit_limits: z.number().describe('rows that carried a credit limit'),
+  credit_limits_applied: z
+    .number()
+    .describe('limits changed at once (decrease, or within the four-eyes threshold)'),
+  credit_limits_awaiting_approval: z
+    .number()
+    .describe('limits above the four-eyes threshold, now pending decisions for another user'),
+  credit_limits_unchanged: z.number().describe('limits equal to the current one'),
+  credit_limits_skipped: z
+    .array(importProblemOut)
+    .describe('limits not taken, with the reason (e.g. a decision already pending)'),
+  credit_limits_skipped_truncated: z.boolean(),
   rejected: z.array(importProblemOut).describe('each problem of each refused row'),
   rejected_truncated: z.boolean().describe('true when more problems were found than listed'),
 })
@@ -200,6 +211,11 @@ export function importSummaryToApi(s: ImportSummary): z.infer<typeof importSumma
     rejected_rows: s.rejectedRows,
     skipped_invalid: s.skippedInvalid,
     credit_limits: s.creditLimits,
+    credit_limits_applied: s.creditLimitsApplied,
+    credit_limits_awaiting_approval: s.creditLimitsAwaitingApproval,
+    credit_limits_unchanged: s.creditLimitsUnchanged,
+    credit_limits_skipped: s.creditLimitsSkipped.map(problemOut),
+    credit_limits_skipped_truncated: s.creditLimitsSkippedTruncated,
     rejected: s.problems.map(problemOut),
     rejected_truncated: s.problemsTruncated,
   }

@@ -1,11 +1,17 @@
 import { newId } from '../../core/ids.js'
 import type { Ctx } from '../../db/context.js'
+import { getCreditProfile } from '../credit/index.js'
 import { type Customer, findCustomerByNumber } from '../customers/index.js'
 import { confirmDraft, lockCreditOfCustomers } from './confirmation.js'
 import { type CsvShape, type RowIssue, readCsv, rejected } from './csv.js'
 import { insertOrders, type OrderToInsert, reserveOrderNumbers } from './order-store.js'
 import type { LineInput } from './pricing.js'
-import { type NewOrder, prepareOrder, recordOrderCreated } from './service.js'
+import {
+  type CustomerDefaults,
+  type NewOrder,
+  prepareOrder,
+  recordOrderCreated,
+} from './service.js'
 import type { OrderStatus } from './tables.js'
 
 // Orders from a CSV file, one row per order line; rows with the same order_ref make one
@@ -169,24 +175,29 @@ function groupByOrderRef(
   return groups
 }
 
+/** A customer with its credit profile's prepayment flag (the order's default). */
+type OrderCustomer = Customer & Pick<CustomerDefaults, 'requiresPrepayment'>
+
 /** One lookup per distinct customer number of the file (not one per row). */
 async function customersByNumber(
   ctx: Ctx,
   groups: Map<string, OrderGroup>,
-): Promise<Map<string, Customer>> {
+): Promise<Map<string, OrderCustomer>> {
   const numbers = new Set([...groups.values()].map((g) => g.rows[0].values.customer_number ?? ''))
-  const found = new Map<string, Customer>()
+  const found = new Map<string, OrderCustomer>()
   for (const number of numbers) {
     if (number === '') continue
     const customer = await findCustomerByNumber(ctx, number)
-    if (customer) found.set(number, customer)
+    if (!customer) continue
+    const profile = await getCreditProfile(ctx, customer.id)
+    found.set(number, { ...customer, requiresPrepayment: profile.requiresPrepayment })
   }
   return found
 }
 
 function prepareGroup(
   group: OrderGroup,
-  customers: Map<string, Customer>,
+  customers: Map<string, OrderCustomer>,
   prepared: { group: OrderGroup; order: OrderToInsert }[],
 ): RowIssue[] {
   const first = group.rows[0]
@@ -231,7 +242,8 @@ function prepareGroup(
     currency: value('currency') || undefined,
     paymentTermsDays: /^\d{1,3}$/.test(paymentTerms) ? Number(paymentTerms) : undefined,
     requestedDeliveryDate: value('requested_delivery_date') || null,
-    requiresPrepayment: ['true', 'yes', '1'].includes(prepayment),
+    // An empty cell leaves it to the customer's credit profile.
+    requiresPrepayment: prepayment === '' ? undefined : ['true', 'yes', '1'].includes(prepayment),
     lines: group.rows.map(
       (row): LineInput => ({
         itemCode: row.values.item ?? '',

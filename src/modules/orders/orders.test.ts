@@ -402,3 +402,64 @@ describe('finding orders', () => {
     expect(second.body.data[0].id > first.body.data[1].id).toBe(true)
   })
 })
+
+describe('prepayment from the credit profile', () => {
+  test('a new order requires prepayment when the customer is on prepayment, unless it says', async () => {
+    const analyst = await acme.key('credit_analyst')
+    const made = await call(app, coordinator, 'POST', '/v1/customers', {
+      number: 'C-PRE',
+      legal_name: 'Vooruitbetaling B.V.',
+      currency: 'EUR',
+    })
+    const prepaid = made.body.id as string
+    const url = `/v1/customers/${prepaid}/credit-profile`
+    const flagged = await call(
+      app,
+      analyst,
+      'PATCH',
+      url,
+      { requires_prepayment: true },
+      { 'if-match': (await call(app, analyst, 'GET', url)).headers.etag as string },
+    )
+    expect(flagged.status, JSON.stringify(flagged.body)).toBe(200)
+
+    expect(await draft({ customer_id: prepaid })).toMatchObject({ requires_prepayment: true })
+    expect(await draft({ customer_id: prepaid, requires_prepayment: false })).toMatchObject({
+      requires_prepayment: false,
+    })
+    expect(await draft()).toMatchObject({ requires_prepayment: false })
+    expect(await draft({ requires_prepayment: true })).toMatchObject({
+      requires_prepayment: true,
+    })
+
+    const header =
+      'order_ref,customer_number,item,quantity,unit_price,vat_category,vat_rate,requires_prepayment'
+    const imported = await call(
+      app,
+      coordinator,
+      'POST',
+      '/v1/orders/import',
+      [
+        header,
+        'PRE-1,C-PRE,BREAD,1,3.50,S,9,',
+        'PRE-2,C-PRE,BREAD,1,3.50,S,9,no',
+        'PRE-3,C-100,BREAD,1,3.50,S,9,',
+      ].join('\n'),
+      { 'content-type': 'text/csv' },
+    )
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+    const flags = await acme.run((ctx) =>
+      ctx.db
+        .selectFrom('salesOrder')
+        .select(['sourceReference', 'requiresPrepayment'])
+        .where('sourceReference', 'in', ['PRE-1', 'PRE-2', 'PRE-3'])
+        .orderBy('sourceReference')
+        .execute(),
+    )
+    expect(flags).toEqual([
+      { sourceReference: 'PRE-1', requiresPrepayment: true },
+      { sourceReference: 'PRE-2', requiresPrepayment: false },
+      { sourceReference: 'PRE-3', requiresPrepayment: false },
+    ])
+  })
+})

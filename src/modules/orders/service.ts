@@ -6,6 +6,7 @@ import { formatAmount, isCurrency, type Money } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
+import { getCreditProfile } from '../credit/index.js'
 import { getCustomer } from '../customers/index.js'
 import { emitEvent } from '../outbox/index.js'
 import {
@@ -33,7 +34,10 @@ export type NewOrder = {
   /** Defaults to the customer's payment terms. */
   paymentTermsDays?: number
   requestedDeliveryDate?: string | null
-  /** Goods leave only after payment; the credit check skips the exposure test. */
+  /**
+   * Goods leave only after payment; the credit check skips the exposure test. Defaults to
+   * the customer's credit profile (requires_prepayment) when the order does not say.
+   */
   requiresPrepayment?: boolean
   lines: LineInput[]
   /** The CSV import's order_ref. */
@@ -43,7 +47,13 @@ export type NewOrder = {
 export type OrderPatch = Partial<Omit<NewOrder, 'sourceReference'>>
 
 /** What an order takes from its customer when the order does not say. */
-export type CustomerDefaults = { id: string; currency: string; paymentTermsDays: number }
+export type CustomerDefaults = {
+  id: string
+  currency: string
+  paymentTermsDays: number
+  /** The credit profile's flag: a customer the credit analyst put on prepayment. */
+  requiresPrepayment?: boolean
+}
 
 /**
  * Checks and prices an order against its customer's defaults, without touching the store.
@@ -86,7 +96,7 @@ export function prepareOrder(
       currency,
       paymentTermsDays,
       requestedDeliveryDate,
-      requiresPrepayment: input.requiresPrepayment ?? false,
+      requiresPrepayment: input.requiresPrepayment ?? customer.requiresPrepayment ?? false,
     },
   }
 }
@@ -94,7 +104,11 @@ export function prepareOrder(
 /** Creates a draft order; its number is the tenant's next. */
 export async function createOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
   const customer = await getCustomer(ctx, input.customerId)
-  const prepared = prepareOrder(input, customer)
+  const profile = await getCreditProfile(ctx, customer.id)
+  const prepared = prepareOrder(input, {
+    ...customer,
+    requiresPrepayment: profile.requiresPrepayment,
+  })
   if (!prepared.header) throw invalid(prepared.issues)
   const number = await reserveOrderNumbers(ctx, 1)
   const [order] = await insertOrders(ctx, [
