@@ -46,10 +46,10 @@ export async function uninvoicedOrdersOfCustomers(
  *
  * Two orders of one group confirmed at once must not both pass a limit that fits only one,
  * so confirmations of a group take turns until commit. Lock order matters on PostgreSQL:
- * every audited change also locks the tenant's audit chain head, so a transaction must take
- * its group locks before its first audit event, or it can deadlock with a confirmation that
- * holds the group and waits for the chain. Callers that audit before confirming (create and
- * confirm in one go, the CSV import) call this first.
+ * a transaction that confirms orders of several groups (the CSV import) takes the groups in
+ * one sorted order, and before the order-number counter, so that two such transactions can
+ * never hold one lock each and wait for the other's. Callers that create before confirming
+ * (create and confirm in one go, the CSV import) call this first.
  */
 export async function lockCreditOfCustomers(ctx: Ctx, customerIds: string[]): Promise<void> {
   const roots = new Set<string>()
