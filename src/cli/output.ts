@@ -1,12 +1,13 @@
 import { toJsonValue } from '../core/canonical-json.js'
 
 // Every command that prints a result takes --json: scripts get the JSON, people get text.
+// The JSON speaks as the API does: snake_case keys, so a script can move between the two.
 
 export type OutputOptions = { json?: boolean }
 
 export function printResult(options: OutputOptions, json: unknown, human: string | string[]): void {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(toJsonValue(json), null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify(snakeCaseKeys(toJsonValue(json)), null, 2)}\n`)
   } else {
     process.stdout.write(`${Array.isArray(human) ? human.join('\n') : human}\n`)
   }
@@ -21,4 +22,18 @@ export function table(header: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd()
   return [line(header), ...rows.map(line)]
+}
+
+/** userId → user_id at every level; keys already in snake_case stay as they are. */
+export function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseKeys)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+        snakeCaseKeys(inner),
+      ]),
+    )
+  }
+  return value
 }

@@ -129,7 +129,7 @@ describe('tenants, users and keys', () => {
     const verified = JSON.parse(
       (await o2cOn(['audit', 'verify', '--tenant', 'globex', '--json'])).stdout,
     )
-    expect(verified).toMatchObject({ ok: true, eventsChecked: 3, problems: [] })
+    expect(verified).toMatchObject({ ok: true, events_checked: 3, problems: [] })
   }, 120_000)
 
   test('an unknown tenant is refused with a clear message and exit code 2', async () => {

@@ -221,7 +221,7 @@ describe('o2c orders import', () => {
     await o2c('orders', 'import', path, '--tenant', acme.slug, '--confirm', '--json')
     const report = JSON.parse(output)
     expect(report.imported).toEqual([
-      expect.objectContaining({ orderRef: 'CLI-1', status: 'confirmed', lines: 1 }),
+      expect.objectContaining({ order_ref: 'CLI-1', status: 'confirmed', lines: 1 }),
     ])
   })
 
