@@ -85,7 +85,14 @@ export async function lockCreditExposure(ctx: Ctx, customerId: string): Promise<
   await lockGroup(ctx, group.rootId)
 }
 
+// Advisory transaction locks are re-entrant; remembering them saves the round trip.
+const groupsLocked = new WeakMap<Ctx, Set<string>>()
+
 async function lockGroup(ctx: Ctx, rootId: string): Promise<void> {
+  const locked = groupsLocked.get(ctx) ?? new Set<string>()
+  if (locked.has(rootId)) return
+  locked.add(rootId)
+  groupsLocked.set(ctx, locked)
   await sql`select pg_advisory_xact_lock(${creditExposureLockKey}::int4,
     hashtext(${`${ctx.tenantId}/${rootId}`}))`.execute(ctx.db)
 }

@@ -13,6 +13,7 @@ import {
   planImport,
 } from './import-plan.js'
 import { problemOut } from './schemas.js'
+import { forgetCustomerGroups } from './service.js'
 import type { Channel, Segment } from './tables.js'
 
 // `o2c customers import FILE.csv` and POST /v1/customers/import. Two passes over the file in
@@ -106,6 +107,7 @@ export async function importCustomers(
   source: CsvSource,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
+  forgetCustomerGroups(ctx) // the import may move customers between groups
   const plan = await planImport(ctx, source, (rowsDone) =>
     options.onProgress?.({ phase: 'checking', rowsDone, rowsTotal: null }),
   )

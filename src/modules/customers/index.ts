@@ -13,12 +13,19 @@ export type {
   ImportSummary,
 } from './import-customers.js'
 export { handleImportedCreditLimits, importCustomers } from './import-customers.js'
-export type { Customer, CustomerGroup, CustomerSummary, NewCustomer } from './service.js'
+export type {
+  Customer,
+  CustomerGroup,
+  CustomerHeader,
+  CustomerSummary,
+  NewCustomer,
+} from './service.js'
 export {
   createCustomer,
   customerGroup,
   findCustomerByNumber,
   getCustomer,
+  getCustomerHeader,
   listCustomers,
   updateCustomer,
 } from './service.js'

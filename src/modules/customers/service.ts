@@ -180,6 +180,7 @@ export async function createCustomer(ctx: Ctx, input: NewCustomer): Promise<Cust
   }
   const id = newId()
   if (fields.parentId) await assertParent(ctx, id, fields.parentId)
+  forgetCustomerGroups(ctx)
   await ctx.db
     .insertInto('customer')
     .values({
@@ -228,6 +229,7 @@ export async function updateCustomer(
   )
   if (issues.length > 0) throw invalid(dedupe(issues))
   if (patch.parentId) await assertParent(ctx, id, patch.parentId)
+  if (patch.parentId !== undefined) forgetCustomerGroups(ctx)
   await ctx.db
     .updateTable('customer')
     .set({ ...customerColumns(fields), updatedAt: ctx.now, version: before.version + 1 })
@@ -428,6 +430,37 @@ export async function getCustomer(
   }
 }
 
+export type CustomerHeader = Omit<Customer, 'addresses' | 'contacts' | 'ibans'>
+
+/** A customer without addresses, contacts and IBANs: one read, for hot paths (orders). */
+export async function getCustomerHeader(ctx: Ctx, id: string): Promise<CustomerHeader> {
+  const row = await ctx.db
+    .selectFrom('customer')
+    .select([
+      'id',
+      'number',
+      'legalName',
+      'tradingNames',
+      'country',
+      'vatId',
+      'cocNumber',
+      'segment',
+      'attributes',
+      'language',
+      'preferredChannel',
+      'currency',
+      'paymentTermsDays',
+      'parentId',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!row) throw notFound('customer', id)
+  return { ...row, attributes: row.attributes as Record<string, AttributeValue> }
+}
+
 export async function findCustomerByNumber(
   ctx: Ctx,
   number: string,
@@ -499,6 +532,8 @@ export type CustomerGroup = { rootId: string; memberIds: string[] }
  * Credit exposure and limits can be set on the group.
  */
 export async function customerGroup(ctx: Ctx, customerId: string): Promise<CustomerGroup> {
+  const known = groupsOfTransaction.get(ctx)?.get(customerId)
+  if (known) return known
   const result = await sql<{ rootId: string; memberId: string }>`
     with recursive up (id, parent_id, depth) as (
       select id, parent_id, 0 from customer where id = ${customerId}
@@ -515,5 +550,17 @@ export async function customerGroup(ctx: Ctx, customerId: string): Promise<Custo
     )
     select (select id from root) as root_id, id as member_id from down`.execute(ctx.db)
   if (result.rows.length === 0) throw notFound('customer', customerId)
-  return { rootId: result.rows[0].rootId, memberIds: result.rows.map((r) => r.memberId) }
+  const group = { rootId: result.rows[0].rootId, memberIds: result.rows.map((r) => r.memberId) }
+  const groups = groupsOfTransaction.get(ctx) ?? new Map<string, CustomerGroup>()
+  for (const memberId of group.memberIds) groups.set(memberId, group)
+  groupsOfTransaction.set(ctx, groups)
+  return group
+}
+
+// A confirmation asks for the same group several times (locking, exposure, the credit check);
+// within one transaction the answer is kept, and forgotten when a parent may have changed.
+const groupsOfTransaction = new WeakMap<Ctx, Map<string, CustomerGroup>>()
+
+export function forgetCustomerGroups(ctx: Ctx): void {
+  groupsOfTransaction.delete(ctx)
 }

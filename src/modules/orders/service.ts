@@ -7,7 +7,7 @@ import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pag
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { getCreditProfile } from '../credit/index.js'
-import { getCustomer } from '../customers/index.js'
+import { getCustomerHeader } from '../customers/index.js'
 import { emitEvent } from '../outbox/index.js'
 import {
   auditView,
@@ -103,7 +103,7 @@ export function prepareOrder(
 
 /** Creates a draft order; its number is the tenant's next. */
 export async function createOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
-  const customer = await getCustomer(ctx, input.customerId)
+  const customer = await getCustomerHeader(ctx, input.customerId)
   const profile = await getCreditProfile(ctx, customer.id)
   const prepared = prepareOrder(input, {
     ...customer,
@@ -181,7 +181,7 @@ export async function updateOrder(
   }
   const customer =
     patch.customerId && patch.customerId !== before.customerId
-      ? await getCustomer(ctx, patch.customerId)
+      ? await getCustomerHeader(ctx, patch.customerId)
       : {
           id: before.customerId,
           currency: before.currency,
