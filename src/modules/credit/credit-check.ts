@@ -109,6 +109,28 @@ export async function checkOrderCredit(
   ctx: Ctx,
   request: OrderCreditRequest,
 ): Promise<CreditDecision> {
+  const check = await assessOrderCredit(ctx, request)
+  await recordOrderCreditCheck(ctx, check)
+  return check.decision
+}
+
+/** A credit check decided but not yet recorded (see assessOrderCredit). */
+export type AssessedCreditCheck = {
+  request: OrderCreditRequest
+  decision: CreditDecision
+  groupRootId: string
+}
+
+/**
+ * The first half of checkOrderCredit: locks the group, reads the facts and decides, writing
+ * nothing. The caller must record it with recordOrderCreditCheck in the same transaction.
+ * It lets the orders module decide on an order before the order exists (create and confirm
+ * in one go) and still record the check after the order's creation, as it happened.
+ */
+export async function assessOrderCredit(
+  ctx: Ctx,
+  request: OrderCreditRequest,
+): Promise<AssessedCreditCheck> {
   const group = await customerGroup(ctx, request.customerId)
   await lockGroup(ctx, group.rootId)
   const [policy, profiles, positions] = await Promise.all([
@@ -134,7 +156,12 @@ export async function checkOrderCredit(
     memberIds: group.memberIds,
     positions,
   })
-  const checked = { ...decision, checkedAt: ctx.now }
+  return { request, decision: { ...decision, checkedAt: ctx.now }, groupRootId: group.rootId }
+}
+
+/** The second half of checkOrderCredit: stores the check and audits it on the order. */
+export async function recordOrderCreditCheck(ctx: Ctx, check: AssessedCreditCheck): Promise<void> {
+  const { request, decision } = check
   const checkId = newId()
   await ctx.db
     .insertInto('creditCheck')
@@ -143,7 +170,7 @@ export async function checkOrderCredit(
       id: checkId,
       customerId: request.customerId,
       orderId: request.orderId,
-      checkedAt: ctx.now,
+      checkedAt: decision.checkedAt,
       checkedBy: ctx.actor.name,
       outcome: decision.outcome,
       reasons: JSON.stringify(decision.reasons),
@@ -153,7 +180,7 @@ export async function checkOrderCredit(
       currency: decision.currency,
       limitMinor: decision.limitMinor,
       exposureMinor: decision.exposureMinor,
-      groupRootId: decision.groupLimitMinor === null ? null : group.rootId,
+      groupRootId: decision.groupLimitMinor === null ? null : check.groupRootId,
       groupLimitMinor: decision.groupLimitMinor,
       groupExposureMinor: decision.groupExposureMinor,
     })
@@ -163,9 +190,8 @@ export async function checkOrderCredit(
     entityType: 'order',
     entityId: request.orderId,
     action: 'credit_checked',
-    after: { checkId, customerId: request.customerId, ...checked },
+    after: { checkId, customerId: request.customerId, ...decision },
   })
-  return checked
 }
 
 /**

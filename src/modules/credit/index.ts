@@ -16,11 +16,17 @@ export { getCreditAssessment } from './assessment.js'
 export type { PaymentBehaviour, PaymentBehaviourSnapshot } from './behaviour.js'
 export { latestPaymentBehaviour, recordPaymentBehaviour } from './behaviour.js'
 export type {
+  AssessedCreditCheck,
   CreditDecision,
   CreditHoldReason,
   OrderCreditRequest,
 } from './credit-check.js'
-export { checkOrderCredit, lockCreditExposure } from './credit-check.js'
+export {
+  assessOrderCredit,
+  checkOrderCredit,
+  lockCreditExposure,
+  recordOrderCreditCheck,
+} from './credit-check.js'
 export type { LimitDecision, LimitProposal } from './decisions.js'
 export { approveLimitDecision, proposeLimitChange, rejectLimitDecision } from './decisions.js'
 export { applyImportedCreditLimits } from './imported-limits.js'

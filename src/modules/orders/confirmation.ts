@@ -5,11 +5,32 @@ import { formatAmount } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
-import { type CreditDecision, checkOrderCredit, lockCreditExposure } from '../credit/index.js'
+import {
+  assessOrderCredit,
+  type CreditDecision,
+  checkOrderCredit,
+  lockCreditExposure,
+  type OrderCreditRequest,
+  recordOrderCreditCheck,
+} from '../credit/index.js'
 import { customerGroup } from '../customers/index.js'
 import { emitEvent } from '../outbox/index.js'
-import { type CreditHoldReason, loadOrder, type Order } from './order-store.js'
-import { closeAsCancelled, createOrder, type NewOrder, orderEventPayload } from './service.js'
+import {
+  type CreditHold,
+  type CreditHoldReason,
+  insertOrders,
+  loadOrder,
+  type Order,
+  reserveOrderNumbers,
+} from './order-store.js'
+import { orderTotals } from './pricing.js'
+import {
+  closeAsCancelled,
+  type NewOrder,
+  orderEventPayload,
+  prepareNewOrder,
+  recordOrderCreated,
+} from './service.js'
 import { assertTransition } from './status.js'
 
 // Confirming an order runs the credit check: approved, the order is confirmed; otherwise it
@@ -59,26 +80,81 @@ export async function lockCreditOfCustomers(ctx: Ctx, customerIds: string[]): Pr
   for (const rootId of [...roots].sort()) await lockCreditExposure(ctx, rootId)
 }
 
-/** Creates an order and confirms it in the same transaction ("confirm": true). */
+/**
+ * Creates an order and confirms it in the same transaction ("confirm": true).
+ *
+ * The order number is taken last: the tenant's number counter stays locked from then until
+ * commit, and every order creation of the tenant waits on it. So the order is priced and its
+ * credit decided before it exists, and only then numbered and inserted in its final state,
+ * confirmed or on credit hold. Its history (audit trail, events) reads as a draft created
+ * and then confirmed, as POST /v1/orders followed by POST /v1/orders/{id}/confirm would say.
+ */
 export async function createConfirmedOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
+  // Check: price the order and decide on its credit, under the group's exposure lock.
   await lockCreditOfCustomers(ctx, [input.customerId])
-  // The draft was made in this transaction: no one else can see it, so it needs no lock.
-  return confirmDraft(ctx, await createOrder(ctx, input))
+  const { header, lines } = await prepareNewOrder(ctx, input)
+  if (lines.length === 0) {
+    throw domainError('orders.no_lines', 'An order without lines cannot be confirmed', {
+      field: 'lines',
+    })
+  }
+  const id = newId()
+  const credit = await assessOrderCredit(
+    ctx,
+    await creditRequest(ctx, { ...header, id, totals: orderTotals(lines) }),
+  )
+  const onHold = credit.decision.outcome === 'hold'
+
+  // Lock and change: the number, the order in its final state, its hold if it is held.
+  const number = await reserveOrderNumbers(ctx, 1)
+  const [inserted] = await insertOrders(ctx, [
+    {
+      ...header,
+      id,
+      number,
+      lines,
+      sourceReference: input.sourceReference ?? null,
+      state: {
+        status: onHold ? 'credit_hold' : 'confirmed',
+        confirmedAt: onHold ? null : ctx.now,
+        version: 2,
+      },
+    },
+  ])
+  const creditHold = onHold ? await insertCreditHold(ctx, id, credit.decision) : null
+  const order: Order = { ...inserted, creditHold }
+
+  // Record and tell, in the order a creation followed by a confirmation would.
+  const draft: Order = {
+    ...order,
+    status: 'draft',
+    confirmedAt: null,
+    creditHold: null,
+    version: 1,
+  }
+  await recordOrderCreated(ctx, draft)
+  await recordOrderCreditCheck(ctx, credit)
+  if (creditHold) await recordCreditHold(ctx, draft, order, creditHold)
+  else await recordConfirmed(ctx, draft, order, 'confirmed', creditWhy(credit.decision))
+  return order
 }
 
-async function checkCredit(ctx: Ctx, order: Order): Promise<CreditDecision> {
+/** What the credit check of an order needs to know about it. */
+type CreditSubject = Pick<Order, 'id' | 'customerId' | 'currency' | 'requiresPrepayment' | 'totals'>
+
+async function creditRequest(ctx: Ctx, order: CreditSubject): Promise<OrderCreditRequest> {
   // Taken before the uninvoiced orders are summed, so the sum cannot go stale.
   await lockCreditExposure(ctx, order.customerId)
   const group = await customerGroup(ctx, order.customerId)
   const uninvoicedOrders = await uninvoicedOrdersOfCustomers(ctx, group.memberIds, order.id)
-  return checkOrderCredit(ctx, {
+  return {
     customerId: order.customerId,
     orderId: order.id,
     amountMinor: order.totals.grossMinor,
     currency: order.currency,
     uninvoicedOrders,
     prepayment: order.requiresPrepayment,
-  })
+  }
 }
 
 /**
@@ -99,9 +175,13 @@ export async function confirmDraft(ctx: Ctx, before: Order): Promise<Order> {
       order: id,
     })
   }
-  const decision = await checkCredit(ctx, before)
+  const decision = await checkOrderCredit(ctx, await creditRequest(ctx, before))
   if (decision.outcome === 'hold') return putOnCreditHold(ctx, before, decision)
-  return markConfirmed(ctx, before, 'confirmed', { credit: creditCheckView(decision) })
+  return markConfirmed(ctx, before, 'confirmed', creditWhy(decision))
+}
+
+function creditWhy(decision: CreditDecision): Record<string, unknown> {
+  return { credit: creditCheckView(decision) }
 }
 
 async function markConfirmed(
@@ -121,6 +201,18 @@ async function markConfirmed(
     .where('id', '=', before.id)
     .execute()
   const after = await loadOrder(ctx, before.id)
+  await recordConfirmed(ctx, before, after, action, why)
+  return after
+}
+
+/** The audit event and order.confirmed, for an order that went from `before` to `after`. */
+async function recordConfirmed(
+  ctx: Ctx,
+  before: Order,
+  after: Order,
+  action: 'confirmed' | 'hold_released',
+  why: Record<string, unknown>,
+): Promise<void> {
   await recordAudit(ctx, {
     entityType: 'order',
     entityId: before.id,
@@ -138,11 +230,28 @@ async function markConfirmed(
       after_credit_hold: action === 'hold_released',
     },
   })
-  return after
 }
 
 async function putOnCreditHold(ctx: Ctx, before: Order, decision: CreditDecision): Promise<Order> {
   assertTransition(before, 'hold')
+  const creditHold = await insertCreditHold(ctx, before.id, decision)
+  const changes = {
+    status: 'credit_hold' as const,
+    updatedAt: ctx.now,
+    version: before.version + 1,
+  }
+  await ctx.db.updateTable('salesOrder').set(changes).where('id', '=', before.id).execute()
+  const after: Order = { ...before, ...changes, creditHold }
+  await recordCreditHold(ctx, before, after, creditHold)
+  return after
+}
+
+/** Stores the hold of an order with the credit check's reasons; returns it as on the order. */
+async function insertCreditHold(
+  ctx: Ctx,
+  orderId: string,
+  decision: CreditDecision,
+): Promise<CreditHold> {
   const reasons: CreditHoldReason[] = decision.reasons.map((r) => ({
     code: r.code,
     detail: r.detail,
@@ -153,7 +262,7 @@ async function putOnCreditHold(ctx: Ctx, before: Order, decision: CreditDecision
     .values({
       tenantId: ctx.tenantId,
       id: newId(),
-      orderId: before.id,
+      orderId,
       reasons: JSON.stringify(reasons),
       creditCheck: JSON.stringify(creditCheck),
       heldAt: ctx.now,
@@ -164,25 +273,24 @@ async function putOnCreditHold(ctx: Ctx, before: Order, decision: CreditDecision
       decisionReason: null,
     })
     .execute()
-  const changes = {
-    status: 'credit_hold' as const,
-    updatedAt: ctx.now,
-    version: before.version + 1,
+  return {
+    reasons,
+    creditCheck,
+    heldAt: ctx.now,
+    outcome: null,
+    decidedAt: null,
+    decidedBy: null,
+    decisionReason: null,
   }
-  await ctx.db.updateTable('salesOrder').set(changes).where('id', '=', before.id).execute()
-  const after: Order = {
-    ...before,
-    ...changes,
-    creditHold: {
-      reasons,
-      creditCheck,
-      heldAt: ctx.now,
-      outcome: null,
-      decidedAt: null,
-      decidedBy: null,
-      decisionReason: null,
-    },
-  }
+}
+
+/** The audit event and order.credit_hold, for an order that went from `before` to held. */
+async function recordCreditHold(
+  ctx: Ctx,
+  before: Order,
+  after: Order,
+  { reasons, creditCheck }: CreditHold,
+): Promise<void> {
   await recordAudit(ctx, {
     entityType: 'order',
     entityId: before.id,
@@ -196,7 +304,6 @@ async function putOnCreditHold(ctx: Ctx, before: Order, decision: CreditDecision
     entityId: before.id,
     payload: { ...orderEventPayload(after), reasons },
   })
-  return after
 }
 
 /** What the credit module saw, as readable amounts in the limit's currency. */

@@ -181,7 +181,15 @@ export type OrderToInsert = OrderHeader & {
   number: number
   lines: PricedLine[]
   sourceReference: string | null
+  /**
+   * Inserted as a draft (version 1) unless it says otherwise: an order created and
+   * confirmed in one go is inserted confirmed or on credit hold, at the version it would
+   * have after its confirmation.
+   */
+  state?: { status: OrderStatus; confirmedAt: Date | null; version: number }
 }
+
+const draftState = { status: 'draft', confirmedAt: null, version: 1 } as const
 
 // PostgreSQL takes at most 65,535 parameters per statement; a line has 14 columns.
 const lineRowsPerStatementMax = 2_000
@@ -194,6 +202,7 @@ const orderRowsPerStatementMax = 2_000
 export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<Order[]> {
   const orderRows = orders.map((o) => {
     const totals = orderTotals(o.lines)
+    const state = o.state ?? draftState
     return {
       tenantId: ctx.tenantId,
       id: o.id,
@@ -204,13 +213,13 @@ export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<O
       paymentTermsDays: o.paymentTermsDays,
       requestedDeliveryDate: o.requestedDeliveryDate,
       requiresPrepayment: o.requiresPrepayment,
-      status: 'draft' as const,
+      status: state.status,
       netMinor: totals.netMinor,
       vatMinor: totals.vatMinor,
       grossMinor: totals.grossMinor,
       paidAt: null,
       sourceReference: o.sourceReference,
-      confirmedAt: null,
+      confirmedAt: state.confirmedAt,
       shippedAt: null,
       invoicedAt: null,
       closedAt: null,
@@ -218,6 +227,7 @@ export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<O
       cancelReason: null,
       createdAt: ctx.now,
       updatedAt: ctx.now,
+      version: state.version,
     }
   })
   for (const chunk of chunks(orderRows, orderRowsPerStatementMax)) {
@@ -227,37 +237,40 @@ export async function insertOrders(ctx: Ctx, orders: OrderToInsert[]): Promise<O
   for (const chunk of chunks(linesByOrder.flat(), lineRowsPerStatementMax)) {
     await ctx.db.insertInto('salesOrderLine').values(chunk).execute()
   }
-  return orders.map((o, index) => ({
-    id: o.id,
-    number: o.number,
-    customerId: o.customerId,
-    customerReference: o.customerReference,
-    currency: o.currency,
-    paymentTermsDays: o.paymentTermsDays,
-    requestedDeliveryDate: o.requestedDeliveryDate,
-    requiresPrepayment: o.requiresPrepayment,
-    status: 'draft',
-    lines: o.lines.map((line, position) => ({
-      ...line,
-      id: linesByOrder[index][position].id,
-      lineNumber: position + 1,
-      shippedQuantity: { units: 0n, scale: 0 },
-    })),
-    totals: orderTotals(o.lines),
-    prepaidMinor: 0n,
-    paidAt: null,
-    creditHold: null,
-    sourceReference: o.sourceReference,
-    confirmedAt: null,
-    shippedAt: null,
-    invoicedAt: null,
-    closedAt: null,
-    cancelledAt: null,
-    cancelReason: null,
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-    version: 1,
-  }))
+  return orders.map((o, index) => {
+    const state = o.state ?? draftState
+    return {
+      id: o.id,
+      number: o.number,
+      customerId: o.customerId,
+      customerReference: o.customerReference,
+      currency: o.currency,
+      paymentTermsDays: o.paymentTermsDays,
+      requestedDeliveryDate: o.requestedDeliveryDate,
+      requiresPrepayment: o.requiresPrepayment,
+      status: state.status,
+      lines: o.lines.map((line, position) => ({
+        ...line,
+        id: linesByOrder[index][position].id,
+        lineNumber: position + 1,
+        shippedQuantity: { units: 0n, scale: 0 },
+      })),
+      totals: orderTotals(o.lines),
+      prepaidMinor: 0n,
+      paidAt: null,
+      creditHold: null,
+      sourceReference: o.sourceReference,
+      confirmedAt: state.confirmedAt,
+      shippedAt: null,
+      invoicedAt: null,
+      closedAt: null,
+      cancelledAt: null,
+      cancelReason: null,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+      version: state.version,
+    }
+  })
 }
 
 export async function replaceOrderLines(

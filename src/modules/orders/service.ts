@@ -103,13 +103,7 @@ export function prepareOrder(
 
 /** Creates a draft order; its number is the tenant's next. */
 export async function createOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
-  const customer = await getCustomerHeader(ctx, input.customerId)
-  const profile = await getCreditProfile(ctx, customer.id)
-  const prepared = prepareOrder(input, {
-    ...customer,
-    requiresPrepayment: profile.requiresPrepayment,
-  })
-  if (!prepared.header) throw invalid(prepared.issues)
+  const prepared = await prepareNewOrder(ctx, input)
   const number = await reserveOrderNumbers(ctx, 1)
   const [order] = await insertOrders(ctx, [
     {
@@ -122,6 +116,24 @@ export async function createOrder(ctx: Ctx, input: NewOrder): Promise<Order> {
   ])
   await recordOrderCreated(ctx, order)
   return order
+}
+
+/**
+ * Checks and prices a new order against its customer and credit profile, writing nothing;
+ * a problem throws, naming every bad field.
+ */
+export async function prepareNewOrder(
+  ctx: Ctx,
+  input: NewOrder,
+): Promise<{ header: OrderHeader; lines: PricedLine[] }> {
+  const customer = await getCustomerHeader(ctx, input.customerId)
+  const profile = await getCreditProfile(ctx, customer.id)
+  const prepared = prepareOrder(input, {
+    ...customer,
+    requiresPrepayment: profile.requiresPrepayment,
+  })
+  if (!prepared.header) throw invalid(prepared.issues)
+  return { header: prepared.header, lines: prepared.lines }
 }
 
 /** The audit event and order.created, for an order just inserted (also by the CSV import). */
