@@ -93,12 +93,13 @@ function checked(date: CalendarDate): CalendarDate {
 // ---------------------------------------------------------------------------------------------
 // Dutch public holidays
 //
-// The Algemene termijnenwet (art. 3) lists the days on which a statutory term does not end:
-// Sunday, Nieuwjaarsdag, Tweede Paasdag, Tweede Pinksterdag, both Kerstdagen, Hemelvaartsdag,
-// Koningsdag and 5 May. Whether employees have the day off is set by each CAO; in practice
-// all of them are days off except Goede Vrijdag (a day off in some sectors only) and
-// Bevrijdingsdag (a day off in most CAOs, and for the government, only every fifth year:
-// 2025, 2030, …). Eerste Paasdag and Eerste Pinksterdag are Sundays.
+// The Algemene termijnenwet (art. 3 lid 1) names the general holidays on which a statutory term
+// does not end: Nieuwjaarsdag, Tweede Paasdag, Tweede Pinksterdag, both Kerstdagen,
+// Hemelvaartsdag, Koningsdag and 5 May; lid 2 treats Goede Vrijdag the same for that law, and a
+// decree every three years adds bridge days (not modelled here). Whether employees have the day
+// off is set by each CAO; in practice all of them are days off except Goede Vrijdag (off in some
+// sectors only) and Bevrijdingsdag (off in most CAOs, and for the government, only every fifth
+// year: 2025, 2030, …). Eerste Paasdag and Eerste Pinksterdag are Sundays.
 
 export type DutchHoliday = {
   readonly date: CalendarDate
@@ -152,7 +153,8 @@ export function dutchPublicHolidays(year: number): DutchHoliday[] {
 /**
  * The Dutch holidays that are days off in the given years: those generally off, plus
  * Goede Vrijdag when goodFriday is set, and Bevrijdingsdag every year when liberationDay is
- * 'every-year' (as the Algemene termijnenwet counts it) rather than 'lustrum' (the default).
+ * 'every-year' rather than 'lustrum' (the default). Both set: the Algemene termijnenwet's days
+ * (without its bridge days).
  */
 export function dutchHolidayDates(
   years: Iterable<number>,
