@@ -2,6 +2,7 @@ import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
+import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
@@ -12,6 +13,7 @@ export const modules: O2cModule[] = [
   customersModule,
   creditModule,
   ordersModule,
+  ledgerModule,
   auditModule,
   outboxModule,
 ]
