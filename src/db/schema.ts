@@ -3,6 +3,7 @@ import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
 import type { CustomerTables } from '../modules/customers/tables.js'
+import type { InvoicingTables } from '../modules/invoicing/tables.js'
 import type { OrderTables } from '../modules/orders/tables.js'
 import type { OutboxTables } from '../modules/outbox/tables.js'
 
@@ -25,7 +26,8 @@ export type Database = AuthTables &
   OutboxTables &
   CustomerTables &
   CreditTables &
-  OrderTables & { idempotencyKey: IdempotencyKeyTable }
+  OrderTables &
+  InvoicingTables & { idempotencyKey: IdempotencyKeyTable }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>
 export type NewRow<T extends keyof Database> = Insertable<Database[T]>
