@@ -3,6 +3,7 @@ import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
 import type { CustomerTables } from '../modules/customers/tables.js'
+import type { InvoicingTables } from '../modules/invoicing/tables.js'
 import type { LedgerTables } from '../modules/ledger/tables.js'
 import type { OrderTables } from '../modules/orders/tables.js'
 import type { OutboxTables } from '../modules/outbox/tables.js'
@@ -27,6 +28,7 @@ export type Database = AuthTables &
   CustomerTables &
   CreditTables &
   OrderTables &
+  InvoicingTables &
   LedgerTables & { idempotencyKey: IdempotencyKeyTable }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>
