@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { invalid } from '../../core/errors.js'
 import { isCurrency, money, parseAmount } from '../../core/money.js'
+import type { Ctx } from '../../db/context.js'
 import {
   calendarDate,
   decimalString,
@@ -12,6 +13,7 @@ import {
   problemReplies,
 } from '../../http/schemas.js'
 import { expectedVersion, read, withEtag, write } from '../../http/unit-of-work.js'
+import type { Permission } from '../auth/permissions.js'
 import {
   confirmOrder,
   createConfirmedOrder,
@@ -20,6 +22,7 @@ import {
   releaseCreditHold,
 } from './confirmation.js'
 import { importOrders } from './order-import.js'
+import type { Order } from './order-store.js'
 import {
   newOrderIn,
   orderFromApi,
@@ -271,58 +274,52 @@ export async function orderRoutes(app: FastifyInstance): Promise<void> {
       ),
   )
 
-  r.post(
+  /** A transition that takes only a reason and answers with the order: cancel, release, reject. */
+  const reasonRoute = (
+    path: string,
+    permission: Permission,
+    summary: string,
+    tags: string[],
+    act: (ctx: Ctx, id: string, body: z.infer<typeof reasonIn>) => Promise<Order>,
+  ) =>
+    r.post(
+      path,
+      {
+        config: { permission },
+        schema: {
+          summary,
+          tags,
+          params: idParam,
+          body: reasonIn,
+          response: { 200: orderOut, ...problemReplies },
+        },
+      },
+      (request, reply) =>
+        write(request, reply, 200, async (ctx) =>
+          orderToApi(await act(ctx, request.params.id, request.body)),
+        ),
+    )
+
+  reasonRoute(
     '/orders/:id/cancel',
-    {
-      config: { permission: 'orders.write' },
-      schema: {
-        summary: 'Cancel an order in draft, confirmed or on credit hold, with a reason',
-        tags: ['orders'],
-        params: idParam,
-        body: reasonIn,
-        response: { 200: orderOut, ...problemReplies },
-      },
-    },
-    (request, reply) =>
-      write(request, reply, 200, async (ctx) =>
-        orderToApi(await cancelOrder(ctx, request.params.id, request.body)),
-      ),
+    'orders.write',
+    'Cancel an order in draft, confirmed or on credit hold, with a reason',
+    ['orders'],
+    cancelOrder,
   )
-
-  r.post(
+  reasonRoute(
     '/orders/:id/release-hold',
-    {
-      config: { permission: 'credit.decide' },
-      schema: {
-        summary: 'Release an order from credit hold (it becomes confirmed), saying why',
-        tags: ['orders', 'credit'],
-        params: idParam,
-        body: reasonIn,
-        response: { 200: orderOut, ...problemReplies },
-      },
-    },
-    (request, reply) =>
-      write(request, reply, 200, async (ctx) =>
-        orderToApi(await releaseCreditHold(ctx, request.params.id, request.body)),
-      ),
+    'credit.decide',
+    'Release an order from credit hold (it becomes confirmed), saying why',
+    ['orders', 'credit'],
+    releaseCreditHold,
   )
-
-  r.post(
+  reasonRoute(
     '/orders/:id/reject-hold',
-    {
-      config: { permission: 'credit.decide' },
-      schema: {
-        summary: 'Reject an order on credit hold (it is cancelled), saying why',
-        tags: ['orders', 'credit'],
-        params: idParam,
-        body: reasonIn,
-        response: { 200: orderOut, ...problemReplies },
-      },
-    },
-    (request, reply) =>
-      write(request, reply, 200, async (ctx) =>
-        orderToApi(await rejectCreditHold(ctx, request.params.id, request.body)),
-      ),
+    'credit.decide',
+    'Reject an order on credit hold (it is cancelled), saying why',
+    ['orders', 'credit'],
+    rejectCreditHold,
   )
 
   r.post(
