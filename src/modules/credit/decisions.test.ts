@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, test } from 'vitest'
-import {
-  call,
-  type TestTenant,
-  testPlatform,
-  testServer,
-  testTenant,
-} from '../../../test/support.js'
+import { call, type TestTenant, testTenant } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
-import { createApiKey, createUser } from '../auth/index.js'
+import { fourEyesSetup } from './test-helpers.js'
 
 // Limit changes under four eyes, through the API as two credit analysts use it.
 
@@ -20,28 +14,7 @@ let otherAnalyst: string
 let customerCounter = 0
 
 beforeAll(async () => {
-  platform = await testPlatform()
-  app = await testServer(platform)
-  acme = await testTenant(platform)
-  analyst = await acme.key('credit_analyst')
-  otherAnalyst = await acme.run(async (ctx) => {
-    const user = await createUser(ctx, { email: 'second@acme.test', role: 'credit_analyst' })
-    return (await createApiKey(ctx, { userId: user.id })).key
-  })
-  const policy = await call(
-    app,
-    analyst,
-    'PUT',
-    '/v1/credit-policy',
-    {
-      four_eyes_threshold: '5000.00',
-      currency: 'EUR',
-      overdue_days_max: 30,
-      review_interval_days: 365,
-    },
-    { 'if-match': '"0"' },
-  )
-  expect(policy.status).toBe(200)
+  ;({ platform, app, acme, analyst, otherAnalyst } = await fourEyesSetup())
 })
 
 async function newCustomer(fields: Record<string, unknown> = {}): Promise<string> {

@@ -1,18 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, test } from 'vitest'
-import {
-  call,
-  type TestTenant,
-  testPlatform,
-  testServer,
-  testTenant,
-} from '../../../test/support.js'
+import { call, type TestTenant, testTenant } from '../../../test/support.js'
 import { DomainError } from '../../core/errors.js'
 import type { Platform } from '../../platform.js'
 import { verifyAuditTrail } from '../audit/index.js'
-import { createApiKey, createUser } from '../auth/index.js'
 import { importCustomers } from '../customers/index.js'
 import { applyImportedCreditLimits, importedLimitReason } from './imported-limits.js'
+import { fourEyesSetup } from './test-helpers.js'
 
 // Credit limits from the customers CSV import become limit decisions under four eyes
 // (threshold 5,000.00 EUR here), written set-based per batch.
@@ -24,28 +18,7 @@ let analyst: string
 let otherAnalyst: string
 
 beforeAll(async () => {
-  platform = await testPlatform()
-  app = await testServer(platform)
-  acme = await testTenant(platform)
-  analyst = await acme.key('credit_analyst')
-  otherAnalyst = await acme.run(async (ctx) => {
-    const user = await createUser(ctx, { email: 'second@acme.test', role: 'credit_analyst' })
-    return (await createApiKey(ctx, { userId: user.id })).key
-  })
-  const policy = await call(
-    app,
-    analyst,
-    'PUT',
-    '/v1/credit-policy',
-    {
-      four_eyes_threshold: '5000.00',
-      currency: 'EUR',
-      overdue_days_max: 30,
-      review_interval_days: 365,
-    },
-    { 'if-match': '"0"' },
-  )
-  expect(policy.status).toBe(200)
+  ;({ platform, app, acme, analyst, otherAnalyst } = await fourEyesSetup())
 })
 
 function csv(...lines: string[]): string {
