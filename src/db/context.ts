@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { Database } from './schema.js'
 import type { Store } from './store.js'
 
@@ -70,5 +70,3 @@ export async function asSystem<T>(
 ): Promise<T> {
   return store.db.transaction().execute(work)
 }
-
-export type AnyDb = Kysely<Database> | Transaction<Database>

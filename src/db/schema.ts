@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely'
+import type { Generated } from 'kysely'
 import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
@@ -30,6 +30,3 @@ export type Database = AuthTables &
   OrderTables &
   InvoicingTables &
   LedgerTables & { idempotencyKey: IdempotencyKeyTable }
-
-export type Row<T extends keyof Database> = Selectable<Database[T]>
-export type NewRow<T extends keyof Database> = Insertable<Database[T]>

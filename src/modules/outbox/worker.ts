@@ -154,11 +154,15 @@ async function claimDueJobs(platform: Platform, kinds: string[]): Promise<JobToR
   return result.rows
 }
 
-async function runOne(platform: Platform, handlers: Record<string, JobHandler>, job: JobToRun) {
-  // Every write below is fenced by the attempt number: if our lease ran out and another
-  // worker took the job meanwhile, what we learned no longer decides its state.
-  const fence = sql`tenant_id = ${job.tenantId} and id = ${job.id}
+// Every write after a job ran is fenced by the attempt number: if our lease ran out and
+// another worker took the job meanwhile, what we learned no longer decides its state.
+function attemptFence(job: JobToRun) {
+  return sql`tenant_id = ${job.tenantId} and id = ${job.id}
     and status = 'running' and attempts = ${job.attempts}`
+}
+
+async function runOne(platform: Platform, handlers: Record<string, JobHandler>, job: JobToRun) {
+  const fence = attemptFence(job)
   try {
     await handlers[job.kind](platform, job)
   } catch (error) {
@@ -179,8 +183,7 @@ async function recordFailure(platform: Platform, job: JobToRun, error: unknown) 
     lastErrorLengthMax,
   )
   const now = platform.clock.now()
-  const fence = sql`tenant_id = ${job.tenantId} and id = ${job.id}
-    and status = 'running' and attempts = ${job.attempts}`
+  const fence = attemptFence(job)
   const facts = { jobId: job.id, kind: job.kind, attempt: job.attempts, err: message }
   if (isFinalAttempt(job)) {
     platform.log.error(facts, 'job failed for the last time; it is dead')
