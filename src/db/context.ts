@@ -6,9 +6,11 @@ import type { Store } from './store.js'
 // the transaction setting app.tenant_id and the role switched to o2c_app, so row-level
 // security admits only that tenant's rows. A query outside a tenant context sees nothing.
 //
-// asSystem() is the narrow exception for work that must find the tenant first or spans
-// tenants: resolving an API key or a tenant slug, counting tenants on first start, the
-// worker claiming due jobs, migrations. See docs/decisions/0001-store-and-tenancy.md.
+// The narrow exceptions run on store.db as the schema owner, outside any tenant: work that
+// must find the tenant first or spans tenants — resolving an API key or a tenant slug,
+// listing and counting tenants (operator commands, first start), the worker claiming and
+// settling due jobs, the /ready probe, migrations. asSystem() gives such work a transaction
+// (tests use it to play someone with database access). See docs/decisions/0001.
 
 export type Actor =
   | { type: 'user'; id: string; name: string }
