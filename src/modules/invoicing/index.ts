@@ -1,6 +1,7 @@
 import type { O2cModule } from '../../platform.js'
 import './errors.js'
 
+export * from './document.js'
 export type { InvoiceNumber, NumberRequest } from './numbering.js'
 export {
   assignInvoiceNumber,
@@ -11,6 +12,6 @@ export {
   SERIES_PATTERN,
 } from './numbering.js'
 export type { InvoicingTables } from './tables.js'
+export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-// Not in src/modules.ts yet: the module has no routes, commands or jobs so far.
 export const invoicingModule: O2cModule = { name: 'invoicing' }
