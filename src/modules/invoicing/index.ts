@@ -1,5 +1,7 @@
 import type { O2cModule } from '../../platform.js'
+import { invoiceCommands } from './commands.js'
 import './errors.js'
+import { invoicingRoutes } from './routes.js'
 
 export {
   type BillingSettings,
@@ -85,4 +87,8 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-export const invoicingModule: O2cModule = { name: 'invoicing' }
+export const invoicingModule: O2cModule = {
+  name: 'invoicing',
+  routes: invoicingRoutes,
+  commands: invoiceCommands,
+}
