@@ -179,11 +179,10 @@ export function drawPairs(
   for (const [label, value] of pairs) {
     pdf.font(regular).fontSize(8.5).fillColor(grey)
     pdf.text(printable(label), x, at, { width: labelWidth - 6 })
+    const labelBottom = pdf.y
     pdf.font(regular).fontSize(8.5).fillColor(ink)
-    const valueWidth = width - labelWidth
-    const height = pdf.heightOfString(printable(value), { width: valueWidth })
-    pdf.text(printable(value), x + labelWidth, at, { width: valueWidth })
-    at += Math.max(height, 11) + 1.5
+    pdf.text(printable(value), x + labelWidth, at, { width: width - labelWidth })
+    at = Math.max(labelBottom, pdf.y, at + 11) + 1.5
   }
   return at
 }
