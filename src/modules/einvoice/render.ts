@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { type EInvoiceFormat, FormatFactoryService, type Logger } from '@e-invoice-eu/core'
 import type { InvoiceDocument } from '../invoicing/index.js'
 import { ublModelOf } from './ubl-model.js'
@@ -22,36 +23,83 @@ const formats: Record<string, EInvoiceFormat> = {}
 function format(name: 'UBL' | 'CII' | 'Factur-X-EN16931'): EInvoiceFormat {
   if (!formats[name]) {
     const service = factory.createFormatService(name, quiet)
-    if (name !== 'UBL') withHeaderTradeDelivery(service as EInvoiceFormat & XmlWriter)
+    if (name !== 'UBL') withCiiCorrections(service as EInvoiceFormat & XmlWriter)
     formats[name] = service
   }
   return formats[name]
 }
 
-type CiiTree = Record<string, Record<string, Record<string, unknown>>>
+type CiiTree = Record<string, Record<string, Record<string, Record<string, unknown>>>>
 type XmlWriter = { renderXML(data: object): string }
 
-// The CII schema requires ram:ApplicableHeaderTradeDelivery in every invoice, empty when
-// nothing was delivered (a service) and no date or country is known. The library (2.3.4)
-// writes it only when the model has delivery details, so an invoice without them fails the
-// XSD. Every CII the library writes (also the one inside Factur-X) passes through its public
-// renderXML; this adds the empty element there, in its place between agreement and
-// settlement.
-function withHeaderTradeDelivery(service: XmlWriter): void {
+// The document being rendered, for the CII corrections below; it follows the call through the
+// library's awaits, so concurrent renders never see each other's document.
+const rendering = new AsyncLocalStorage<InvoiceDocument>()
+
+// Two gaps of the library's CII writer (2.3.4), corrected in the tree it hands to its public
+// renderXML, which every CII it writes passes through (also the one inside Factur-X):
+// - the CII schema requires ram:ApplicableHeaderTradeDelivery, empty when there is no delivery
+//   date or place (a service); the library writes it only when there is one;
+// - its Factur-X EN 16931 profile drops the buyer's order reference (BT-13), which EN 16931
+//   and the Factur-X EN 16931 profile both have;
+// - it writes the preceding invoice's date (BT-26) as udt:DateTimeString where the schema
+//   has qdt:DateTimeString.
+function withCiiCorrections(service: XmlWriter): void {
   const renderXML = service.renderXML.bind(service)
   service.renderXML = (data: object) => {
-    const tree = data as CiiTree
-    const transaction = tree['rsm:CrossIndustryInvoice']?.['rsm:SupplyChainTradeTransaction']
-    if (transaction && !('ram:ApplicableHeaderTradeDelivery' in transaction)) {
-      const { 'ram:ApplicableHeaderTradeSettlement': settlement, ...before } = transaction
-      tree['rsm:CrossIndustryInvoice']['rsm:SupplyChainTradeTransaction'] = {
-        ...before,
-        'ram:ApplicableHeaderTradeDelivery': {},
-        'ram:ApplicableHeaderTradeSettlement': settlement,
+    const transaction = (data as CiiTree)['rsm:CrossIndustryInvoice']?.[
+      'rsm:SupplyChainTradeTransaction'
+    ]
+    if (transaction) {
+      if (!('ram:ApplicableHeaderTradeDelivery' in transaction)) {
+        insertBefore(transaction, 'ram:ApplicableHeaderTradeSettlement', {
+          'ram:ApplicableHeaderTradeDelivery': {},
+        })
+      }
+      const settlement = transaction['ram:ApplicableHeaderTradeSettlement'] ?? {}
+      const preceding = settlement['ram:InvoiceReferencedDocument']
+      for (const reference of Array.isArray(preceding) ? preceding : preceding ? [preceding] : []) {
+        const date = reference['ram:FormattedIssueDateTime']
+        if (date) reference['ram:FormattedIssueDateTime'] = qualifiedDateTime(date)
+      }
+      const agreement = transaction['ram:ApplicableHeaderTradeAgreement']
+      const orderReference = rendering.getStore()?.orderReference
+      if (agreement && orderReference && !('ram:BuyerOrderReferencedDocument' in agreement)) {
+        insertBefore(agreement, agreementAfterOrder, {
+          'ram:BuyerOrderReferencedDocument': { 'ram:IssuerAssignedID': orderReference },
+        })
       }
     }
     return renderXML(data)
   }
+}
+
+function qualifiedDateTime(date: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(date).map(([key, value]) => [key.replace(/^udt:/, 'qdt:'), value]),
+  )
+}
+
+// What follows the buyer order reference in a header trade agreement (CII D16B sequence).
+const agreementAfterOrder = [
+  'ram:ContractReferencedDocument',
+  'ram:AdditionalReferencedDocument',
+  'ram:SpecifiedProcuringProject',
+]
+
+/** Adds `entries` to `tree` before the first of `following` it has (else at the end). */
+function insertBefore(
+  tree: Record<string, unknown>,
+  following: string | string[],
+  entries: Record<string, unknown>,
+): void {
+  const names = Array.isArray(following) ? following : [following]
+  const rest = Object.keys(tree).filter((_, index, keys) =>
+    keys.slice(0, index + 1).some((key) => names.includes(key)),
+  )
+  const moved = Object.fromEntries(rest.map((key) => [key, tree[key]]))
+  for (const key of rest) delete tree[key]
+  Object.assign(tree, entries, moved)
 }
 
 /** UBL 2.1 Invoice (380) or CreditNote (381) per Peppol BIS Billing 3.0. */
@@ -66,7 +114,9 @@ export async function renderUbl(doc: InvoiceDocument): Promise<string> {
 export async function renderCii(doc: InvoiceDocument): Promise<string> {
   const model = ublModelOf(doc, 'cii')
   format('CII').fillInvoiceDefaults(model)
-  return (await format('CII').generate(model, { format: 'cii', lang: doc.language })) as string
+  return (await rendering.run(doc, () =>
+    format('CII').generate(model, { format: 'cii', lang: doc.language }),
+  )) as string
 }
 
 /**
@@ -82,11 +132,13 @@ export async function renderFacturX(doc: InvoiceDocument, pdf: Uint8Array): Prom
   const model = ublModelOf(doc, 'cii')
   const facturX = format('Factur-X-EN16931')
   facturX.fillInvoiceDefaults(model)
-  return (await facturX.generate(model, {
-    format: 'factur-x-en16931',
-    lang: doc.language,
-    pdf: { buffer: pdf, filename: documentFileName(doc, 'pdf'), mimetype: 'application/pdf' },
-  })) as Uint8Array
+  return (await rendering.run(doc, () =>
+    facturX.generate(model, {
+      format: 'factur-x-en16931',
+      lang: doc.language,
+      pdf: { buffer: pdf, filename: documentFileName(doc, 'pdf'), mimetype: 'application/pdf' },
+    }),
+  )) as Uint8Array
 }
 
 export type DocumentKind = 'pdf' | 'ubl' | 'cii'

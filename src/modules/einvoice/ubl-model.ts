@@ -74,18 +74,7 @@ export function ublModelOf(doc: InvoiceDocument, syntax: Syntax): Invoice {
         }
       : {}),
     ...(doc.orderReference ? { 'cac:OrderReference': { 'cbc:ID': doc.orderReference } } : {}),
-    ...(doc.precedingInvoice
-      ? {
-          'cac:BillingReference': [
-            {
-              'cac:InvoiceDocumentReference': {
-                'cbc:ID': doc.precedingInvoice.number,
-                'cbc:IssueDate': doc.precedingInvoice.issueDate,
-              },
-            },
-          ],
-        }
-      : {}),
+    ...(doc.precedingInvoice ? billingReference(doc.precedingInvoice, syntax) : {}),
     'cac:AccountingSupplierParty': {
       'cac:Party': {
         ...partyHead(doc.seller),
@@ -131,7 +120,9 @@ export function ublModelOf(doc: InvoiceDocument, syntax: Syntax): Invoice {
       ? {
           'cac:AllowanceCharge': doc.allowancesCharges.map((entry) => ({
             'cbc:ChargeIndicator': entry.isCharge ? 'true' : 'false',
-            ...(entry.reasonCode ? { 'cbc:AllowanceChargeReasonCode': code(entry.reasonCode) } : {}),
+            ...(entry.reasonCode
+              ? { 'cbc:AllowanceChargeReasonCode': code(entry.reasonCode) }
+              : {}),
             'cbc:AllowanceChargeReason': entry.reason,
             'cbc:Amount': amount(entry.amountMinor),
             'cbc:Amount@currencyID': code(currency),
@@ -173,6 +164,18 @@ export function ublModelOf(doc: InvoiceDocument, syntax: Syntax): Invoice {
   // The library's writer skips no undefined members; drop the ones we left empty.
   dropUndefined(invoice)
   return { 'ubl:Invoice': invoice }
+}
+
+// BT-25, BT-26. The library's CII writer (2.3.4) reads the preceding invoice from
+// BillingReference/cbc:ID instead of BillingReference/InvoiceDocumentReference/cbc:ID, so the
+// CII model puts it where the writer looks; the UBL keeps the UBL shape.
+function billingReference(
+  preceding: NonNullable<InvoiceDocument['precedingInvoice']>,
+  syntax: Syntax,
+): Pick<Ubl, 'cac:BillingReference'> {
+  const reference = { 'cbc:ID': preceding.number, 'cbc:IssueDate': preceding.issueDate }
+  const entry = syntax === 'ubl' ? { 'cac:InvoiceDocumentReference': reference } : reference
+  return { 'cac:BillingReference': [entry as never] }
 }
 
 function hasAllowances(doc: InvoiceDocument): boolean {
