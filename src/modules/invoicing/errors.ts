@@ -14,4 +14,20 @@ export const invoicingErrors = registerErrors({
     status: 422,
     title: 'An invoice number format needs {seq} and knows only {series}, {year}, {seq}, {seq:N}',
   },
+  'invoicing.invoice_not_open': {
+    status: 409,
+    title: 'Only an issued invoice can be settled',
+  },
+  'invoicing.settlement_exceeds_open': {
+    status: 422,
+    title: 'The amount is more than is open on the invoice',
+  },
+  'invoicing.currency_mismatch': {
+    status: 422,
+    title: 'The amount is in another currency than the invoice',
+  },
+  'invoicing.settlement_already_reversed': {
+    status: 409,
+    title: 'The settlement was reversed already',
+  },
 })

@@ -11,7 +11,34 @@ export {
   formatInvoiceNumber,
   SERIES_PATTERN,
 } from './numbering.js'
+export {
+  listSettlements,
+  type OpenAmount,
+  openAmount,
+  reverseSettlement,
+  type Settlement,
+  type SettlementInput,
+  settleInvoice,
+} from './settlements.js'
 export type { InvoicingTables } from './tables.js'
+export {
+  type BillingFrequency,
+  billingFrequencies,
+  type InvoiceChannel,
+  type InvoiceOrigin,
+  invoiceChannels,
+  invoiceOrigins,
+  type SettlementKind,
+  settlementKinds,
+} from './tables.js'
+export {
+  type InvoiceStep,
+  invoiceSteps,
+  invoiceTimeline,
+  recordInvoiceStep,
+  type StepChannel,
+  type TimelineStep,
+} from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
 export const invoicingModule: O2cModule = { name: 'invoicing' }
