@@ -217,7 +217,7 @@ describe('invoices', () => {
       issue_date: '2026-03-02',
       due_date: '2026-04-01',
       currency: 'EUR',
-      buyer_reference: null,
+      buyer_reference: 'KOSTENPLAATS-7',
       totals: {
         line_net: '88.30',
         charges: '5.00',
