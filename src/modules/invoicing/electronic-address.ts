@@ -4,7 +4,9 @@ import type { ElectronicAddress } from './document.js'
 // Peppol BIS 3.0 wants one for both parties (PEPPOL-EN16931-R010, R020). When none was set
 // (customer billing profile, seller settings), the party's registration gives one under the
 // EAS code list: a Dutch KvK number (0106), a Belgian enterprise number (0208), or the VAT
-// id under its country's VAT scheme; failing those, the invoice e-mail address (EM).
+// id under its country's VAT scheme. Nothing else: an e-mail address (EM) is in the EAS list
+// but not in Peppol's (PEPPOL-EN16931-CL008), so a party without a registration we know
+// has no Peppol address until one is set (its UBL is then refused by the renderer).
 
 const vatSchemes: Record<string, string> = {
   NL: '9944',
@@ -20,7 +22,6 @@ export function derivedElectronicAddress(party: {
   country?: string | null
   vatId?: string | null
   legalId?: { id: string; scheme?: string } | null
-  email?: string | null
 }): ElectronicAddress | undefined {
   const country = party.country ?? party.vatId?.slice(0, 2)
   const legalId = party.legalId
@@ -33,6 +34,5 @@ export function derivedElectronicAddress(party: {
     const scheme = vatSchemes[prefix]
     if (scheme) return { scheme, id: party.vatId }
   }
-  if (party.email) return { scheme: 'EM', id: party.email }
   return undefined
 }

@@ -254,7 +254,6 @@ export function buyerSnapshot(customer: Customer, billing: CustomerBilling): Buy
           country: customer.country ?? address.country,
           vatId: customer.vatId,
           legalId: customer.cocNumber ? { id: customer.cocNumber } : null,
-          email,
         }),
     ),
     ...(contact || email
@@ -284,7 +283,6 @@ export function sellerSnapshot(seller: Seller): Seller {
         country: seller.address.country,
         vatId: seller.vatId,
         legalId: seller.legalId,
-        email: seller.contact?.email,
       }),
     ),
   }
