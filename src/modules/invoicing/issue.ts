@@ -16,6 +16,7 @@ import {
   type AccountPurpose,
   ensureChartOfAccounts,
   type JournalLineInput,
+  listAccounts,
   postJournalEntry,
 } from '../ledger/index.js'
 import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
@@ -377,6 +378,15 @@ export function referenceFor(
   return paymentReferenceFor(settings.paymentReferenceScheme, base)
 }
 
+const ledgerPurposes: AccountPurpose[] = [
+  'receivable',
+  'unapplied_cash',
+  'revenue',
+  'vat_payable_21',
+  'vat_payable_9',
+  'vat_payable_other',
+]
+
 /**
  * The journal entry of an issued document. An invoice debits the receivable (what the
  * customer pays, on the customer) and the customer's prepayments (what was paid before),
@@ -388,7 +398,11 @@ async function postIssueEntry(
   invoice: Invoice & { number: string; issueDate: CalendarDate },
   computed: ComputedTotals,
 ): Promise<void> {
-  const accounts = await ensureChartOfAccounts(ctx)
+  // The chart exists after the first posting; only a tenant without one gets the default.
+  let accounts = await listAccounts(ctx)
+  if (!ledgerPurposes.every((purpose) => accounts.some((a) => a.purpose === purpose))) {
+    accounts = await ensureChartOfAccounts(ctx)
+  }
   const codeOf = (purpose: AccountPurpose): string => {
     const account = accounts.find((a) => a.purpose === purpose && a.active)
     if (!account) throw new Error(`The chart of accounts has no active ${purpose} account`)
