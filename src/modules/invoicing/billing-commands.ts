@@ -9,13 +9,13 @@ import { formatAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { CliContext, Platform } from '../../platform.js'
 import { billOrder, billShipments, type TenantTransactions } from './billing.js'
-import { planConsolidatedBilling, runConsolidatedBilling } from './billing-run.js'
 import {
   presentBilledInvoice,
   presentBillingPlan,
   presentBillingRun,
   presentOutcome,
 } from './billing-routes.js'
+import { planConsolidatedBilling, runConsolidatedBilling } from './billing-run.js'
 
 // `o2c invoices bill-shipments`, `o2c invoices bill-order ORDER`, `o2c billing run
 // --period-end DATE [--dry-run]`. Bill-shipments and the billing run commit each invoice on
@@ -25,7 +25,9 @@ export function billingCommands(program: Command, cli: CliContext): void {
   const invoices = areaCommand(program, 'invoices', 'Invoices and credit notes')
   invoices
     .command('bill-shipments')
-    .description('Invoice what was shipped and not yet invoiced (per_shipment, per_order customers)')
+    .description(
+      'Invoice what was shipped and not yet invoiced (per_shipment, per_order customers)',
+    )
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--customer <id>', 'only this customer')
     .option('--shipped-to <date>', 'shipped on or before this day (YYYY-MM-DD)')
@@ -115,10 +117,12 @@ export function billingCommands(program: Command, cli: CliContext): void {
       const progress = progressBar('invoices')
       try {
         const total = process.stderr.isTTY
-          ? (await planConsolidatedBilling(inTenant, {
-              periodEnd: options.periodEnd,
-              frequency: options.frequency,
-            })).invoicesCount
+          ? (
+              await planConsolidatedBilling(inTenant, {
+                periodEnd: options.periodEnd,
+                frequency: options.frequency,
+              })
+            ).invoicesCount
           : 0
         const run = await runConsolidatedBilling(inTenant, {
           periodEnd: options.periodEnd,
@@ -169,7 +173,8 @@ async function orderIdOf(ctx: Ctx, order: string): Promise<string> {
 
 /** A progress bar on a terminal (stderr), nothing in a pipe or a script. */
 function progressBar(unit: string) {
-  if (!process.stderr.isTTY) return { update: (_done: number, _total?: number) => {}, stop: () => {} }
+  if (!process.stderr.isTTY)
+    return { update: (_done: number, _total?: number) => {}, stop: () => {} }
   const bar = new cliProgress.SingleBar(
     { format: `{bar} {value}/{total} ${unit}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,

@@ -45,7 +45,12 @@ defaultSchedule(
   }),
 )
 defaultSchedule(
-  billingSchedule('weekly', { cadence: 'weekly', dayOfWeek: 1, dayOfMonth: null, businessDay: false }),
+  billingSchedule('weekly', {
+    cadence: 'weekly',
+    dayOfWeek: 1,
+    dayOfMonth: null,
+    businessDay: false,
+  }),
 )
 
 export const billingJobs: Record<string, JobHandler> = {

@@ -111,7 +111,12 @@ const outcomeOut = z.object({
     }),
   ),
   failures: z.array(
-    z.object({ customer_id: z.string(), currency: z.string(), code: z.string(), detail: z.string() }),
+    z.object({
+      customer_id: z.string(),
+      currency: z.string(),
+      code: z.string(),
+      detail: z.string(),
+    }),
   ),
   skipped: z.number().describe('groups another billing call billed at the same time'),
 })

@@ -124,7 +124,12 @@ export async function runConsolidatedBilling(
     })
   } catch (error) {
     await inTransaction((ctx) =>
-      finishBillingRun(ctx, runId, 'failed', error instanceof Error ? error.message : String(error)),
+      finishBillingRun(
+        ctx,
+        runId,
+        'failed',
+        error instanceof Error ? error.message : String(error),
+      ),
     )
     throw error
   }
@@ -394,7 +399,11 @@ function runSummary(run: BillingRun) {
 
 export async function getBillingRun(ctx: Ctx, id: string): Promise<BillingRun> {
   if (!isUuid(id)) throw notFound('billing_run', id)
-  const row = await ctx.db.selectFrom('billingRun').selectAll().where('id', '=', id).executeTakeFirst()
+  const row = await ctx.db
+    .selectFrom('billingRun')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst()
   if (!row) throw notFound('billing_run', id)
   const totals = await ctx.db
     .selectFrom('billingRunTotal')
@@ -412,7 +421,11 @@ export async function listBillingRuns(
 ): Promise<Page<BillingRun>> {
   const limit = filter.limit ?? pageSizeDefault
   const before = decodeCursor(filter.cursor)
-  let query = ctx.db.selectFrom('billingRun').selectAll().orderBy('id', 'desc').limit(limit + 1)
+  let query = ctx.db
+    .selectFrom('billingRun')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
   if (before) query = query.where('id', '<', before)
   if (filter.status) query = query.where('status', '=', filter.status)
   const page = toPage(await query.execute(), limit)
@@ -422,7 +435,14 @@ export async function listBillingRuns(
       ? []
       : await ctx.db
           .selectFrom('billingRunTotal')
-          .select(['billingRunId', 'currency', 'invoicesCount', 'netMinor', 'vatMinor', 'totalMinor'])
+          .select([
+            'billingRunId',
+            'currency',
+            'invoicesCount',
+            'netMinor',
+            'vatMinor',
+            'totalMinor',
+          ])
           .where('billingRunId', 'in', ids)
           .orderBy('currency')
           .execute()

@@ -175,7 +175,10 @@ export async function billGroup(
 ): Promise<BilledInvoice> {
   await recordInvoicedQuantities(
     ctx,
-    group.lines.map((line) => ({ shipmentLineId: line.shipmentLineId, quantity: line.quantityText })),
+    group.lines.map((line) => ({
+      shipmentLineId: line.shipmentLineId,
+      quantity: line.quantityText,
+    })),
   )
   const orders = new Map(group.lines.map((line) => [line.orderId, line]))
   const shippedOn = [...new Set(group.lines.map((line) => line.shippedOn))]

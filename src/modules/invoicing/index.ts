@@ -1,6 +1,32 @@
+import type { FastifyInstance } from 'fastify'
 import type { O2cModule } from '../../platform.js'
+import { billingCommands } from './billing-commands.js'
+import { billingJobs } from './billing-jobs.js'
+import { billingRoutes } from './billing-routes.js'
 import './errors.js'
 
+export {
+  type BilledInvoice,
+  type BillingFailure,
+  type BillingOutcome,
+  billOrder,
+  billPrepayment,
+  billShipments,
+  markShipmentsOfOrderBilledWhole,
+  orderBilledWhole,
+  releasePrepaidOrder,
+  type TenantTransactions,
+} from './billing.js'
+export {
+  type BillingPlan,
+  type BillingRun,
+  type BillingRunTotal,
+  getBillingRun,
+  listBillingRuns,
+  periodEndForScheduledRun,
+  planConsolidatedBilling,
+  runConsolidatedBilling,
+} from './billing-run.js'
 export {
   type BillingSettings,
   type BillingSettingsInput,
@@ -85,4 +111,13 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-export const invoicingModule: O2cModule = { name: 'invoicing' }
+async function routes(app: FastifyInstance): Promise<void> {
+  await billingRoutes(app)
+}
+
+export const invoicingModule: O2cModule = {
+  name: 'invoicing',
+  routes,
+  commands: billingCommands,
+  jobs: { ...billingJobs },
+}
