@@ -91,6 +91,10 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     })
     return shipment.id
   },
+
+  // invoicing: a billing run (with nothing to bill, it completes at once).
+  '/v1/billing-runs/{id}': async (b) =>
+    (await b.api('POST', '/v1/billing-runs', { period_end: '2026-01-31' })).id,
 }
 
 let customerCounter = 0

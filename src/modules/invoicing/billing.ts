@@ -3,6 +3,7 @@ import type { CalendarDate } from '../../core/dates.js'
 import { DomainError, domainError } from '../../core/errors.js'
 import { formatDecimal, money } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
+import { getCustomerHeader } from '../customers/index.js'
 import {
   getOrder,
   markOrderPrepaid,
@@ -87,6 +88,9 @@ export async function billShipments(
     onProgress?: BillingProgress
   } = {},
 ): Promise<BillingOutcome> {
+  const customerId = options.customerId
+  // Another tenant's customer, or none: not found, as for any id (DESIGN.md invariant 6).
+  if (customerId) await inTransaction((ctx) => getCustomerHeader(ctx, customerId))
   const scope: BillingScope = {
     kind: 'on_shipment',
     customerId: options.customerId,
