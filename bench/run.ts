@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { billingRun } from './billing-run.js'
 import { customersImport } from './customers-import.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { ordersConfirm } from './orders-confirm.js'
@@ -10,7 +11,7 @@ import { ordersConfirm } from './orders-confirm.js'
 // database on BENCH_POSTGRES_URL, default 127.0.0.1:5432 as postgres, dropped afterwards),
 // then one table of figures. `npm run bench -- customers` runs the benchmarks whose name
 // contains "customers". A new benchmark is a file exporting a Benchmark, added here:
-const benchmarks: Benchmark[] = [customersImport, ordersConfirm]
+const benchmarks: Benchmark[] = [customersImport, ordersConfirm, billingRun]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
