@@ -3,7 +3,9 @@ import type { O2cModule } from '../../platform.js'
 import { billingCommands } from './billing-commands.js'
 import { billingJobs } from './billing-jobs.js'
 import { billingRoutes } from './billing-routes.js'
+import { invoiceCommands } from './commands.js'
 import './errors.js'
+import { invoicingRoutes } from './routes.js'
 
 export {
   type BilledInvoice,
@@ -112,12 +114,16 @@ export {
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
 async function routes(app: FastifyInstance): Promise<void> {
+  await invoicingRoutes(app)
   await billingRoutes(app)
 }
 
 export const invoicingModule: O2cModule = {
   name: 'invoicing',
   routes,
-  commands: billingCommands,
+  commands: (program, cli) => {
+    invoiceCommands(program, cli)
+    billingCommands(program, cli)
+  },
   jobs: { ...billingJobs },
 }
