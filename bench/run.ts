@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { billingRun } from './billing-run.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
@@ -19,6 +20,7 @@ const benchmarks: Benchmark[] = [
   einvoiceRender,
   invoicePdf,
   invoicesIssue,
+  billingRun,
 ]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'

@@ -92,6 +92,9 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     return shipment.id
   },
 
+  // invoicing: a billing run (with nothing to bill, it completes at once).
+  '/v1/billing-runs/{id}': async (b) =>
+    (await b.api('POST', '/v1/billing-runs', { period_end: '2026-01-31' })).id,
   // invoicing: a manual draft invoice (covers /issue and /timeline too); the customer's
   // billing profile is served by '/v1/customers/{id}' above.
   '/v1/invoices/{id}': {

@@ -79,3 +79,27 @@ export const invoicingErrors = registerErrors({
     title: 'The logo is larger than allowed',
   },
 })
+
+// Where invoices come from: billing on shipment, on order, prepayment and the billing run.
+export const billingErrors = registerErrors({
+  'invoicing.order_not_billable': {
+    status: 409,
+    title: 'A draft, cancelled or held order cannot be invoiced',
+  },
+  'invoicing.order_already_invoiced': {
+    status: 409,
+    title: 'The order is invoiced already (in whole or in part)',
+  },
+  'invoicing.prepayment_not_required': {
+    status: 422,
+    title: 'The order does not require prepayment',
+  },
+  'invoicing.order_already_prepaid': {
+    status: 409,
+    title: 'The order was prepaid already',
+  },
+  'invoicing.billing_run_in_progress': {
+    status: 409,
+    title: 'A billing run for this period is running; wait for it to finish',
+  },
+})

@@ -1,8 +1,34 @@
+import type { FastifyInstance } from 'fastify'
 import type { O2cModule } from '../../platform.js'
+import { billingCommands } from './billing-commands.js'
+import { billingJobs } from './billing-jobs.js'
+import { billingRoutes } from './billing-routes.js'
 import { invoiceCommands } from './commands.js'
 import './errors.js'
 import { invoicingRoutes } from './routes.js'
 
+export {
+  type BilledInvoice,
+  type BillingFailure,
+  type BillingOutcome,
+  billOrder,
+  billPrepayment,
+  billShipments,
+  markShipmentsOfOrderBilledWhole,
+  orderBilledWhole,
+  releasePrepaidOrder,
+  type TenantTransactions,
+} from './billing.js'
+export {
+  type BillingPlan,
+  type BillingRun,
+  type BillingRunTotal,
+  getBillingRun,
+  listBillingRuns,
+  periodEndForScheduledRun,
+  planConsolidatedBilling,
+  runConsolidatedBilling,
+} from './billing-run.js'
 export {
   type BillingSettings,
   type BillingSettingsInput,
@@ -87,8 +113,17 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
+async function routes(app: FastifyInstance): Promise<void> {
+  await invoicingRoutes(app)
+  await billingRoutes(app)
+}
+
 export const invoicingModule: O2cModule = {
   name: 'invoicing',
-  routes: invoicingRoutes,
-  commands: invoiceCommands,
+  routes,
+  commands: (program, cli) => {
+    invoiceCommands(program, cli)
+    billingCommands(program, cli)
+  },
+  jobs: { ...billingJobs },
 }
