@@ -32,6 +32,7 @@ const labels = {
     unavailable:
       'Deze factuur kan niet online betaald worden. Maak het bedrag over naar de rekening op de factuur.',
     back: 'Terug naar de factuur',
+    pdf: 'Factuur downloaden (PDF)',
   },
   en: {
     title: (n: string) => `Pay invoice ${n}`,
@@ -58,6 +59,7 @@ const labels = {
     unavailable:
       'This invoice cannot be paid online. Please transfer the amount to the account on the invoice.',
     back: 'Back to the invoice',
+    pdf: 'Download the invoice (PDF)',
   },
 } as const
 
@@ -76,6 +78,7 @@ export function payPageHtml(page: PayPage, selfPath: string): string {
   const body = `
 <h1>${escapeHtml(t.heading(page.number))}</h1>
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
+<p><a href="${escapeHtml(selfPath)}/invoice.pdf" type="application/pdf">${escapeHtml(t.pdf)}</a></p>
 ${
   paid
     ? `<p class="paid" role="status">${escapeHtml(t.paid)}</p>`

@@ -10,12 +10,23 @@ import {
   testTenant,
 } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
-import { invoiceTimeline, openAmount } from '../invoicing/index.js'
+import {
+  createInvoiceDraft,
+  getBillingSettings,
+  invoiceTimeline,
+  issueInvoice,
+  openAmount,
+} from '../invoicing/index.js'
+import {
+  arrangeBillingSettings,
+  arrangeCustomer,
+  line,
+  manualDraft,
+} from '../invoicing/test-helpers.js'
 import { trialBalance } from '../ledger/index.js'
 import { checkoutsOfInvoice } from './checkout.js'
 import { payPageUrl } from './pay-link.js'
 import { listPayments } from './service.js'
-import { issuedTestInvoice, testCustomer } from './test-helpers.js'
 
 // The pay page end to end, over real HTTP: our server listens on a port, a local server that
 // speaks Mollie's API plays the provider and calls our webhook as Mollie does.
@@ -50,9 +61,21 @@ afterAll(() => vi.unstubAllEnvs())
 
 async function newInvoice(amountMinor: bigint, language: 'nl' | 'en' = 'en') {
   return tenant.run(async (ctx) => {
-    const customerId = await testCustomer(ctx, language)
-    const invoice = await issuedTestInvoice(ctx, { customerId, amountMinor, language })
-    return { ...invoice, customerId, url: await payPageUrl(ctx, invoice.id) }
+    if (!(await getBillingSettings(ctx))) await arrangeBillingSettings(ctx)
+    const customer = await arrangeCustomer(ctx, { language })
+    // Zero-rated, so the invoice's total is the amount asked for.
+    const draft = await createInvoiceDraft(
+      ctx,
+      manualDraft(customer.id, [line('SERVICE', '1', amountMinor, 'Z', '0')]),
+    )
+    const invoice = await issueInvoice(ctx, draft.id)
+    return {
+      id: invoice.id,
+      number: invoice.number ?? '',
+      paymentReference: invoice.paymentReference ?? '',
+      customerId: customer.id,
+      url: await payPageUrl(ctx, invoice.id),
+    }
   })
 }
 
@@ -82,13 +105,21 @@ describe('pay page', () => {
     expect(html).toContain(invoice.paymentReference)
     expect(html).toContain('src="data:image/svg+xml;base64,')
     expect(html).toContain('Pay now')
+    const pdf = await get(`${invoice.url}/invoice.pdf`)
+    expect(pdf.status).toBe(200)
+    expect(pdf.headers.get('content-type')).toBe('application/pdf')
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-')
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/) // no external assets
 
     await get(invoice.url) // a reload within the minute
-    expect(await steps(invoice.id)).toEqual(['opened'])
+    expect(await steps(invoice.id)).toEqual(['issued', 'opened'])
     clock.advance(61_000)
     await get(invoice.url)
-    expect(await steps(invoice.id)).toEqual(['opened', 'opened'])
+    expect(await steps(invoice.id)).toEqual(['issued', 'opened', 'opened'])
 
     const checkout = await post(`${invoice.url}/checkout`)
     expect(checkout.status).toBe(303)
@@ -122,7 +153,7 @@ describe('pay page', () => {
     })
     expect(paid.checkouts.map((c) => c.status)).toEqual(['paid'])
     for (const total of paid.balance.totals) expect(total.debitMinor).toBe(total.creditMinor)
-    expect(await steps(invoice.id)).toEqual(['opened', 'opened', 'paid'])
+    expect(await steps(invoice.id)).toEqual(['issued', 'opened', 'opened', 'paid'])
 
     // A replay of the same webhook, and forged ones, change nothing.
     const before = await state()
@@ -133,7 +164,7 @@ describe('pay page', () => {
       await mollie.callWebhook(`${publicUrl}/webhooks/mollie/no-such-tenant`, providerPayment.id),
     ).toBe(200)
     expect(await state()).toEqual(before)
-    expect(await steps(invoice.id)).toEqual(['opened', 'opened', 'paid'])
+    expect(await steps(invoice.id)).toEqual(['issued', 'opened', 'opened', 'paid'])
 
     clock.advance(61_000)
     const paidPage = await (await get(invoice.url)).text()
@@ -176,7 +207,7 @@ describe('pay page', () => {
     expect(await tenant.run(async (ctx) => (await openAmount(ctx, invoice.id)).openMinor)).toBe(
       7_000n,
     )
-    expect(await steps(invoice.id)).toEqual(['partially_paid', 'opened'])
+    expect(await steps(invoice.id)).toEqual(['issued', 'partially_paid', 'opened'])
   })
 
   test('a bad, tampered or rotated token is a 404 page and records nothing', async () => {
@@ -190,7 +221,7 @@ describe('pay page', () => {
       expect(response.status).toBe(404)
       expect(response.headers.get('content-type')).toContain('text/html')
     }
-    expect(await steps(invoice.id)).toEqual([])
+    expect(await steps(invoice.id)).toEqual(['issued'])
 
     const rotated = await call(
       app,
@@ -200,7 +231,7 @@ describe('pay page', () => {
     )
     expect(rotated.status).toBe(200)
     expect((await get(invoice.url)).status).toBe(404)
-    expect(await steps(invoice.id)).toEqual([])
+    expect(await steps(invoice.id)).toEqual(['issued'])
     const fresh = await tenant.run((ctx) => payPageUrl(ctx, invoice.id))
     expect(fresh).not.toBe(invoice.url)
     expect((await get(fresh)).status).toBe(200)

@@ -2,10 +2,16 @@ import QRCode from 'qrcode'
 import { inTenant } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { recordAudit } from '../audit/index.js'
-import { openAmount, recordInvoiceStep } from '../invoicing/index.js'
+import { type DocumentLook, epcPayload, renderInvoicePdf } from '../documents/index.js'
+import {
+  getBillingSettings,
+  getInvoice,
+  loadInvoiceDocument,
+  openAmount,
+  recordInvoiceStep,
+} from '../invoicing/index.js'
 import { paymentProviderSettings, publicScope } from './checkout.js'
-import { epcPayload } from './epc-payload.js'
-import { isGenuinePayToken, type PayToken } from './pay-link.js'
+import { isGenuinePayToken, type PayToken, payPageUrl } from './pay-link.js'
 
 // What the pay page shows, and the 'opened' step a visit puts on the invoice's timeline.
 
@@ -44,17 +50,11 @@ export async function visitPayPage(
     async (ctx) => {
       if (!(await isGenuinePayToken(ctx, token))) return undefined
       const open = await openAmount(ctx, token.invoiceId)
-      // Until invoicing exports a reader of an issued invoice's header, the pay page reads
-      // the few snapshot columns it shows straight from invoice (read only).
-      const invoice = await ctx.db
-        .selectFrom('invoice')
-        .select(['issueDate', 'dueDate', 'language', 'seller', 'paymentReference'])
-        .where('id', '=', token.invoiceId)
-        .executeTakeFirstOrThrow()
-      const seller = (invoice.seller ?? {}) as SellerSnapshot
-      const account = seller.payee_account
+      const invoice = await getInvoice(ctx, token.invoiceId)
+      const seller = invoice.seller
+      const account = seller?.payeeAccount
       const bank = account?.iban
-        ? { iban: account.iban, bic: account.bic ?? null, name: account.name ?? seller.name ?? '' }
+        ? { iban: account.iban, bic: account.bic ?? null, name: account.name ?? seller?.name ?? '' }
         : null
       const provider = await paymentProviderSettings(ctx)
       const lastCheckout = await ctx.db
@@ -100,7 +100,7 @@ export async function visitPayPage(
         : undefined
       return {
         language: invoice.language,
-        sellerName: seller.trading_name ?? seller.name ?? '',
+        sellerName: seller?.tradingName ?? seller?.name ?? '',
         number: open.number,
         issueDate: invoice.issueDate ?? '',
         dueDate: invoice.dueDate,
@@ -127,9 +127,38 @@ export async function visitPayPage(
   return { ...rest, qrCodeDataUrl }
 }
 
-/** The seller snapshot on an issued invoice (document.ts Seller, in snake_case JSON). */
-type SellerSnapshot = {
-  name?: string
-  trading_name?: string
-  payee_account?: { iban?: string; bic?: string; name?: string }
+/** The invoice's PDF for the pay page's download link; undefined for a bad token. */
+export async function payPagePdf(
+  platform: Platform,
+  token: PayToken,
+): Promise<{ pdf: Uint8Array; number: string } | undefined> {
+  const scope = await publicScope(platform, token.tenantId, 'pay page')
+  if (!scope) return undefined
+  const loaded = await inTenant(
+    platform.store,
+    scope,
+    async (ctx) => {
+      if (!(await isGenuinePayToken(ctx, token))) return undefined
+      const document = await loadInvoiceDocument(ctx, token.invoiceId)
+      const settings = await getBillingSettings(ctx)
+      const look: DocumentLook = {
+        primaryColour: settings?.primaryColour ?? '#1f3a5f',
+        accentColour: settings?.accentColour ?? '#e8eef5',
+        ...(settings?.logo && {
+          logo: { data: settings.logo.bytes, mediaType: settings.logo.mediaType },
+        }),
+      }
+      return {
+        document: { ...document, paymentLink: await payPageUrl(ctx, token.invoiceId) },
+        look,
+      }
+    },
+    platform.clock,
+  )
+  if (!loaded) return undefined
+  // Rendering needs no database: it runs after the transaction.
+  return {
+    pdf: await renderInvoicePdf(loaded.document, loaded.look),
+    number: loaded.document.number,
+  }
 }

@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { DomainError } from '../../core/errors.js'
 import { handleProviderWebhook, startCheckout } from './checkout.js'
 import { readPayToken } from './pay-link.js'
-import { visitPayPage } from './pay-page.js'
+import { payPagePdf, visitPayPage } from './pay-page.js'
 import { notFoundHtml, payPageHtml, unavailableHtml } from './pay-page-html.js'
 
 // The public side of payments, outside /v1 and without an API key:
 //   GET  /pay/<token>                 the pay page (records 'opened' on the timeline)
+//   GET  /pay/<token>/invoice.pdf     the invoice as a PDF
 //   POST /pay/<token>/checkout        "pay now": on to the provider's checkout
 //   POST /webhooks/mollie/<tenant>    Mollie's webhook (form body id=tr_…), tenant id or slug
 // A bad or tampered token is a 404 page and records nothing.
@@ -24,6 +25,26 @@ export async function paymentPublicRoutes(app: FastifyInstance): Promise<void> {
       const page = token ? await visitPayPage(request.server.platform, token) : undefined
       if (!page) return sendHtml(reply, 404, notFoundHtml())
       return sendHtml(reply, 200, payPageHtml(page, `/pay/${request.params.token}`))
+    },
+  )
+
+  app.get<{ Params: { token: string } }>(
+    '/pay/:token/invoice.pdf',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const token = readPayToken(request.params.token)
+      const file = token ? await payPagePdf(request.server.platform, token) : undefined
+      if (!file) return sendHtml(reply, 404, notFoundHtml())
+      return reply
+        .status(200)
+        .type('application/pdf')
+        .header(
+          'content-disposition',
+          `inline; filename="${file.number.replace(/[^\w.-]/g, '_')}.pdf"`,
+        )
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(Buffer.from(file.pdf))
     },
   )
 
