@@ -210,6 +210,28 @@ describe('pay page', () => {
     expect(await steps(invoice.id)).toEqual(['issued', 'partially_paid', 'opened'])
   })
 
+  test('two webhooks for one paid payment at the same moment record it once', async () => {
+    const invoice = await newInvoice(2_500n)
+    const checkout = await post(`${invoice.url}/checkout`)
+    const id = (checkout.headers.get('location') ?? '').split('/').at(-1) ?? ''
+    const providerPayment = mollie.payments.get(id)
+    if (!providerPayment?.webhookUrl) throw new Error('no payment at the fake Mollie')
+    Object.assign(providerPayment, {
+      status: 'paid',
+      method: 'creditcard',
+      paidAt: new Date().toISOString(),
+    })
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => mollie.callWebhook(providerPayment.webhookUrl ?? '', id)),
+    )
+    expect(answers).toEqual([200, 200, 200])
+    const payments = await tenant.run(
+      async (ctx) => (await listPayments(ctx, { customerId: invoice.customerId })).data,
+    )
+    expect(payments.map((p) => [p.method, p.allocatedMinor])).toEqual([['card', 2_500n]])
+    expect(await steps(invoice.id)).toEqual(['issued', 'paid'])
+  })
+
   test('a bad, tampered or rotated token is a 404 page and records nothing', async () => {
     const invoice = await newInvoice(500n)
     const token = invoice.url.split('/').at(-1) ?? ''
