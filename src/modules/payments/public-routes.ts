@@ -58,8 +58,14 @@ export async function paymentPublicRoutes(app: FastifyInstance): Promise<void> {
         if (!next) return sendHtml(reply, 404, notFoundHtml())
         return reply.header('cache-control', 'no-store').redirect(next.redirectTo, 303)
       } catch (error) {
-        if (error instanceof DomainError && error.code === 'payments.provider_not_configured') {
-          return sendHtml(reply, 409, unavailableHtml('nl', `/pay/${request.params.token}`))
+        // The customer sees a page, not a problem document: no provider, or it failed us.
+        if (error instanceof DomainError && error.code.startsWith('payments.provider_')) {
+          request.log.warn({ err: error }, 'pay now failed')
+          return sendHtml(
+            reply,
+            error.status,
+            unavailableHtml('nl', `/pay/${request.params.token}`),
+          )
         }
         throw error
       }

@@ -4,10 +4,11 @@ import type { Ctx } from '../../db/context.js'
 import { createCustomer } from '../customers/index.js'
 import { ensureChartOfAccounts, listAccounts, postJournalEntry } from '../ledger/index.js'
 
-// Test fixtures for payments: a customer and an issued invoice to pay. Until invoicing's
-// issueInvoice is on this branch, an issued invoice is an open item imported from a previous
-// system (origin opening_balance, which 0008 allows without lines), booked receivable /
-// opening balance so the ledger's receivable matches the open items.
+// Test fixtures for payments: a customer and an issued invoice to pay, made the cheap way for
+// tests that make many (the property test): an open item imported from a previous system
+// (origin opening_balance, which 0008 allows without lines), booked receivable / opening
+// balance so the ledger's receivable matches the open items. The pay-page tests issue real
+// invoices with invoicing's issueInvoice.
 
 let counter = 0
 
