@@ -7,6 +7,7 @@ import { invoicingModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
+import { paymentsModule } from './modules/payments/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
 
 // Every stage of o2c, in the order their commands appear in `o2c --help`.
@@ -17,6 +18,7 @@ export const modules: O2cModule[] = [
   ordersModule,
   invoicingModule,
   einvoiceModule,
+  paymentsModule,
   ledgerModule,
   auditModule,
   outboxModule,
