@@ -1,5 +1,7 @@
 import type { O2cModule } from '../../platform.js'
 import './errors.js'
+import { openItemsCommands } from './open-items-commands.js'
+import { openItemsRoutes } from './open-items-routes.js'
 
 export * from './document.js'
 export type { InvoiceNumber, NumberRequest } from './numbering.js'
@@ -11,6 +13,11 @@ export {
   formatInvoiceNumber,
   SERIES_PATTERN,
 } from './numbering.js'
+export {
+  importOpenItems,
+  type OpenItemsImportOptions,
+  type OpenItemsImportSummary,
+} from './open-items-import.js'
 export {
   listSettlements,
   type OpenAmount,
@@ -42,3 +49,13 @@ export {
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
 export const invoicingModule: O2cModule = { name: 'invoicing' }
+
+/**
+ * Opening balances: `o2c invoices import-open-items` and POST /v1/invoices/open-items-import.
+ * A module of its own in src/modules.ts, so it sits beside whatever else invoicing registers.
+ */
+export const openItemsImportModule: O2cModule = {
+  name: 'invoicing-open-items',
+  routes: openItemsRoutes,
+  commands: openItemsCommands,
+}
