@@ -91,9 +91,20 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     })
     return shipment.id
   },
+
+  // ledger: an account added to B's chart.
+  '/v1/ledger/accounts/{id}': async (b) => {
+    const account = await b.api('POST', '/v1/ledger/accounts', {
+      code: `W${++accountCounter}`,
+      name: 'Walk account',
+      kind: 'expense',
+    })
+    return account.id
+  },
 }
 
 let customerCounter = 0
+let accountCounter = 0
 
 async function newCustomer(b: TenantB): Promise<{ id: string }> {
   return b.api('POST', '/v1/customers', {
