@@ -101,6 +101,28 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     })
     return account.id
   },
+
+  // invoicing: a manual draft invoice (covers /issue and /timeline too); the customer's
+  // billing profile is served by '/v1/customers/{id}' above.
+  '/v1/invoices/{id}': {
+    create: async (b) => {
+      const customer = await newCustomer(b)
+      const draft = await b.api('POST', '/v1/invoices', {
+        customer_id: customer.id,
+        lines: [
+          {
+            item_code: 'WALK',
+            quantity: '1',
+            unit_price: '10.00',
+            vat_category: 'S',
+            vat_rate: '21',
+          },
+        ],
+      })
+      return draft.id
+    },
+    bodies: { PATCH: { note: 'walk' }, POST: {} },
+  },
 }
 
 let customerCounter = 0

@@ -1,9 +1,44 @@
 import type { O2cModule } from '../../platform.js'
+import { invoiceCommands } from './commands.js'
 import './errors.js'
 import { openItemsCommands } from './open-items-commands.js'
 import { openItemsRoutes } from './open-items-routes.js'
+import { invoicingRoutes } from './routes.js'
 
+export {
+  type BillingSettings,
+  type BillingSettingsInput,
+  getBillingSettings,
+  putBillingLogo,
+  putBillingSettings,
+  requireBillingSettings,
+} from './billing-settings.js'
+export {
+  type CustomerBilling,
+  type CustomerBillingInput,
+  getCustomerBilling,
+  putCustomerBilling,
+} from './customer-billing.js'
 export * from './document.js'
+export {
+  type AllowanceChargeInput,
+  createInvoiceDraft,
+  type DraftLineInput,
+  deleteInvoiceDraft,
+  type InvoiceDraftInput,
+  invoiceLinesMax,
+  type PaymentTermsInput,
+  updateInvoiceDraft,
+} from './drafts.js'
+export {
+  accountingCurrency,
+  type ExchangeRate,
+  listExchangeRates,
+  putExchangeRate,
+  rateOn,
+} from './exchange-rates.js'
+export { type IssueOptions, issueInvoice } from './issue.js'
+export { loadInvoiceDocument } from './load-document.js'
 export type { InvoiceNumber, NumberRequest } from './numbering.js'
 export {
   assignInvoiceNumber,
@@ -18,6 +53,18 @@ export {
   type OpenItemsImportOptions,
   type OpenItemsImportSummary,
 } from './open-items-import.js'
+export {
+  getInvoice,
+  type Invoice,
+  type InvoiceFilter,
+  type InvoiceLine,
+  type InvoiceSummary,
+  type InvoiceTerms,
+  listInvoices,
+  listOpenItems,
+  type OpenItem,
+} from './queries.js'
+
 export {
   listSettlements,
   type OpenAmount,
@@ -48,7 +95,11 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-export const invoicingModule: O2cModule = { name: 'invoicing' }
+export const invoicingModule: O2cModule = {
+  name: 'invoicing',
+  routes: invoicingRoutes,
+  commands: invoiceCommands,
+}
 
 /**
  * Opening balances: `o2c invoices import-open-items` and POST /v1/invoices/open-items-import.
