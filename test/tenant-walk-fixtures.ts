@@ -123,6 +123,27 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     },
     bodies: { PATCH: { note: 'walk' }, POST: {} },
   },
+
+  // payments: a payment of B's, recorded through the API.
+  '/v1/payments/{id}': {
+    create: async (b) => {
+      const customer = await newCustomer(b)
+      const payment = await b.api('POST', '/v1/payments', {
+        customer_id: customer.id,
+        amount: '10.00',
+        currency: 'EUR',
+        method: 'bank_transfer',
+        source: 'bank',
+      })
+      return payment.id
+    },
+    // More than the payment holds: B gets a 422 (the payment exists), A must get a 404.
+    bodies: {
+      POST: {
+        allocations: [{ invoice_id: '00000000-0000-7000-8000-000000000000', amount: '1000.00' }],
+      },
+    },
+  },
 }
 
 let customerCounter = 0
