@@ -5,13 +5,14 @@ import pg from 'pg'
 import { customersImport } from './customers-import.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { invoicePdf } from './invoice-pdf.js'
+import { openItemsImport } from './open-items-import.js'
 import { ordersConfirm } from './orders-confirm.js'
 
 // `npm run bench`: every benchmark on PGlite (a fresh data folder) and on PostgreSQL (a fresh
 // database on BENCH_POSTGRES_URL, default 127.0.0.1:5432 as postgres, dropped afterwards),
 // then one table of figures. `npm run bench -- customers` runs the benchmarks whose name
 // contains "customers". A new benchmark is a file exporting a Benchmark, added here:
-const benchmarks: Benchmark[] = [customersImport, ordersConfirm, invoicePdf]
+const benchmarks: Benchmark[] = [customersImport, ordersConfirm, invoicePdf, openItemsImport]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
