@@ -8,6 +8,7 @@ import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { invoicePdf } from './invoice-pdf.js'
 import { invoicesIssue } from './invoices-issue.js'
+import { openItemsImport } from './open-items-import.js'
 import { ordersConfirm } from './orders-confirm.js'
 
 // `npm run bench`: every benchmark on PGlite (a fresh data folder) and on PostgreSQL (a fresh
@@ -21,6 +22,7 @@ const benchmarks: Benchmark[] = [
   invoicePdf,
   invoicesIssue,
   billingRun,
+  openItemsImport,
 ]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'

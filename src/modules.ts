@@ -3,7 +3,7 @@ import { authModule } from './modules/auth/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
 import { einvoiceModule } from './modules/einvoice/index.js'
-import { invoicingModule } from './modules/invoicing/index.js'
+import { invoicingModule, openItemsImportModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
@@ -18,6 +18,7 @@ export const modules: O2cModule[] = [
   ordersModule,
   invoicingModule,
   einvoiceModule,
+  openItemsImportModule,
   paymentsModule,
   ledgerModule,
   auditModule,

@@ -95,6 +95,17 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
   // invoicing: a billing run (with nothing to bill, it completes at once).
   '/v1/billing-runs/{id}': async (b) =>
     (await b.api('POST', '/v1/billing-runs', { period_end: '2026-01-31' })).id,
+
+  // ledger: an account added to B's chart.
+  '/v1/ledger/accounts/{id}': async (b) => {
+    const account = await b.api('POST', '/v1/ledger/accounts', {
+      code: `W${++accountCounter}`,
+      name: 'Walk account',
+      kind: 'expense',
+    })
+    return account.id
+  },
+
   // invoicing: a manual draft invoice (covers /issue and /timeline too); the customer's
   // billing profile is served by '/v1/customers/{id}' above.
   '/v1/invoices/{id}': {
@@ -140,6 +151,7 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
 }
 
 let customerCounter = 0
+let accountCounter = 0
 
 async function newCustomer(b: TenantB): Promise<{ id: string }> {
   return b.api('POST', '/v1/customers', {

@@ -5,6 +5,8 @@ import { billingJobs } from './billing-jobs.js'
 import { billingRoutes } from './billing-routes.js'
 import { invoiceCommands } from './commands.js'
 import './errors.js'
+import { openItemsCommands } from './open-items-commands.js'
+import { openItemsRoutes } from './open-items-routes.js'
 import { invoicingRoutes } from './routes.js'
 
 export {
@@ -73,6 +75,11 @@ export {
   SERIES_PATTERN,
 } from './numbering.js'
 export {
+  importOpenItems,
+  type OpenItemsImportOptions,
+  type OpenItemsImportSummary,
+} from './open-items-import.js'
+export {
   getInvoice,
   type Invoice,
   type InvoiceFilter,
@@ -83,6 +90,7 @@ export {
   listOpenItems,
   type OpenItem,
 } from './queries.js'
+
 export {
   listSettlements,
   type OpenAmount,
@@ -126,4 +134,14 @@ export const invoicingModule: O2cModule = {
     billingCommands(program, cli)
   },
   jobs: { ...billingJobs },
+}
+
+/**
+ * Opening balances: `o2c invoices import-open-items` and POST /v1/invoices/open-items-import.
+ * A module of its own in src/modules.ts, so it sits beside whatever else invoicing registers.
+ */
+export const openItemsImportModule: O2cModule = {
+  name: 'invoicing-open-items',
+  routes: openItemsRoutes,
+  commands: openItemsCommands,
 }

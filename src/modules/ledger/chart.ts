@@ -68,3 +68,6 @@ export const defaultChart: readonly ChartAccount[] = [
   },
   { code: '4620', name: 'Write-offs and bad debt', kind: 'expense', purpose: 'write_off' },
 ]
+
+/** The purposes postings look for: one per account of the default chart. */
+export const accountPurposes: readonly AccountPurpose[] = defaultChart.map((a) => a.purpose)
