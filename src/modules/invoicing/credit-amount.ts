@@ -1,5 +1,6 @@
 import { allocate, type Decimal, divideRounded, vatForCategory } from '../../core/money.js'
-import type { VatCategory } from './document.js'
+import type { VatBreakdown, VatCategory } from './document.js'
+import type { ComputedTotals } from './totals.js'
 
 // A credit note for an amount: the user names what the customer gets back, VAT included
 // ("credit 50.00 for the late delivery"), and o2c splits it into net and VAT per VAT category
@@ -92,4 +93,40 @@ export function splitGross(
     }
   }
   return { netMinor: net, vatMinor: grossMinor - net, vatSplitFromGross: true }
+}
+
+/**
+ * Issuing computes a draft's totals again from its lines (issue.ts). A credit note for an
+ * amount keeps the VAT its draft carries where that was split from the gross (step 3): one
+ * minor unit from taxable × rate, and only in category S. Any other difference is not ours
+ * and the computed VAT stands.
+ */
+export function withVatSplitFromGross(
+  computed: ComputedTotals,
+  drafted: readonly VatBreakdown[],
+): ComputedTotals {
+  let shift = 0n
+  const vatBreakdown = computed.vatBreakdown.map((row) => {
+    const kept = drafted.find(
+      (d) =>
+        d.category === row.category &&
+        d.rate.units * 10n ** BigInt(row.rate.scale) ===
+          row.rate.units * 10n ** BigInt(d.rate.scale),
+    )
+    const off = kept ? kept.vatMinor - row.vatMinor : 0n
+    if (row.category !== 'S' || (off !== 1n && off !== -1n)) return row
+    shift += off
+    return { ...row, vatMinor: row.vatMinor + off }
+  })
+  if (shift === 0n) return computed
+  const { totals } = computed
+  return {
+    vatBreakdown,
+    totals: {
+      ...totals,
+      vatMinor: totals.vatMinor + shift,
+      taxInclusiveMinor: totals.taxInclusiveMinor + shift,
+      payableMinor: totals.payableMinor + shift,
+    },
+  }
 }
