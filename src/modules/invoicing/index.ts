@@ -1,4 +1,10 @@
-import type { O2cModule } from '../../platform.js'
+import type { Command } from 'commander'
+import type { FastifyInstance } from 'fastify'
+import type { CliContext, O2cModule } from '../../platform.js'
+import { creditNoteCommands } from './credit-note-commands.js'
+import { creditNoteRoutes } from './credit-note-routes.js'
+import { statementCommands } from './statement-commands.js'
+import { statementRoutes } from './statement-routes.js'
 import './errors.js'
 
 export {
@@ -9,6 +15,12 @@ export {
   putBillingSettings,
   requireBillingSettings,
 } from './billing-settings.js'
+export {
+  type CreditRequest,
+  creditedQuantities,
+  creditInvoice,
+  creditNotesOf,
+} from './credit-notes.js'
 export {
   type CustomerBilling,
   type CustomerBillingInput,
@@ -64,6 +76,14 @@ export {
   type SettlementInput,
   settleInvoice,
 } from './settlements.js'
+export {
+  type CustomerStatements,
+  customerStatement,
+  customerStatementPdf,
+  type StatementOptions,
+  statementCsv,
+  statementPaymentsCsv,
+} from './statement.js'
 export type { InvoicingTables } from './tables.js'
 export {
   type BillingFrequency,
@@ -85,4 +105,14 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-export const invoicingModule: O2cModule = { name: 'invoicing' }
+async function routes(app: FastifyInstance): Promise<void> {
+  await creditNoteRoutes(app)
+  await statementRoutes(app)
+}
+
+function commands(program: Command, cli: CliContext): void {
+  creditNoteCommands(program, cli)
+  statementCommands(program, cli)
+}
+
+export const invoicingModule: O2cModule = { name: 'invoicing', routes, commands }
