@@ -344,9 +344,7 @@ function termsParagraphs(
     paragraphs.push({ text: `${l.instalments}:` })
     terms.instalments.forEach((instalment, index) => {
       const when = date(instalment.dueDate)
-      paragraphs.push({
-        text: `${l.instalment(index + 1)}: ${when}: ${money(instalment.amountMinor)}`,
-      })
+      paragraphs.push({ text: `${l.instalment(index + 1)}: ${when}: ${money(instalment.amountMinor)}` })
     })
   } else if (terms.netDays === 0 || !doc.dueDate) {
     paragraphs.push({ text: l.dueOnReceipt })
@@ -374,7 +372,10 @@ function bankParagraphs(doc: InvoiceDocument, l: Labels): Paragraph[] {
     account.bic ? `${l.bic}: ${account.bic}` : '',
     `${l.accountName}: ${account.name ?? seller.name}`,
   ].filter(Boolean)
-  const paragraphs: Paragraph[] = [{ text: l.bankDetails, size: 7.5 }, { text: bank.join('\n') }]
+  const paragraphs: Paragraph[] = [
+    { text: l.bankDetails, size: 7.5 },
+    { text: bank.join('\n') },
+  ]
   if (doc.paymentLink) {
     paragraphs.push(
       { text: l.payOnline, gapBefore: 8, size: 7.5 },
@@ -416,10 +417,7 @@ function drawCreditNoteSettlement(
 ): number {
   const at = drawHeading(pdf, l.paymentTerms, y, look, 40)
   pdf.font(regular).fontSize(8.5).fillColor('#000000')
-  const lines = [
-    l.creditNoteSettlement,
-    `${l.paymentReference}: ${readableReference(doc.paymentReference)}`,
-  ]
+  const lines = [l.creditNoteSettlement, `${l.paymentReference}: ${readableReference(doc.paymentReference)}`]
   pdf.text(printable(lines.join('\n')), left, at, { width: contentWidth })
   return pdf.y
 }
