@@ -99,6 +99,28 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     return shipment.id
   },
 
+  // invoicing: a manual draft invoice (covers /issue and /timeline too); the customer's
+  // billing profile is served by '/v1/customers/{id}' above.
+  '/v1/invoices/{id}': {
+    create: async (b) => {
+      const customer = await newCustomer(b)
+      const draft = await b.api('POST', '/v1/invoices', {
+        customer_id: customer.id,
+        lines: [
+          {
+            item_code: 'WALK',
+            quantity: '1',
+            unit_price: '10.00',
+            vat_category: 'S',
+            vat_rate: '21',
+          },
+        ],
+      })
+      return draft.id
+    },
+    bodies: { PATCH: { note: 'walk' }, POST: {} },
+  },
+
   // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).
   '/v1/invoices/{id}/credit-notes': {
     create: async (b) => (await issuedInvoice(b)).id,

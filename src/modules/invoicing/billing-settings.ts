@@ -110,6 +110,13 @@ export async function putBillingSettings(
     .select(['version', 'seriesCodes'])
     .forUpdate()
     .executeTakeFirst()
+  if (!before && expectedVersion !== undefined && expectedVersion !== 0) {
+    throw domainError(
+      'request.stale_etag',
+      `No billing settings were saved yet (version 0), not version ${expectedVersion}`,
+      { field: 'If-Match', version: 0 },
+    )
+  }
   if (before && expectedVersion === undefined) {
     throw domainError(
       'request.precondition_required',

@@ -12,9 +12,9 @@ import {
 } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { CliContext } from '../../platform.js'
-import { creditNoteToApi } from './credit-note-routes.js'
 import { type CreditRequest, creditInvoice } from './credit-notes.js'
 import { getInvoice, listInvoices } from './queries.js'
+import { invoiceToApi } from './schemas.js'
 
 // `o2c invoices credit INVOICE --full | --lines 1:2,3:1 | --amount 12.50 --reason TEXT`
 
@@ -37,7 +37,7 @@ export function creditNoteCommands(program: Command, cli: CliContext): void {
         return creditInvoice(ctx, invoiceId, creditRequestOf(options, target.currency))
       })
       const total = formatAmount(note.totals.payableMinor, note.currency)
-      printResult(options, creditNoteToApi(note), [
+      printResult(options, invoiceToApi(note), [
         `${note.status === 'issued' ? `Issued credit note ${note.number}` : 'Drafted a credit note'} ` +
           `(${note.id}) of ${total} ${note.currency} for invoice ${invoice}`,
         ...note.lines.map(

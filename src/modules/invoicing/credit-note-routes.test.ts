@@ -59,7 +59,7 @@ describe('POST /v1/invoices/{id}/credit-notes', () => {
       corrects_invoice_id: invoice.id,
       note: 'Two bags arrived torn',
       lines: [{ line_number: 1, item_code: 'FLOUR', quantity: '2', net_amount: '37.90' }],
-      payable: '41.31',
+      totals: { payable: '41.31' },
     })
     const listed = await call(app, key, 'GET', `/v1/invoices/${invoice.id}/credit-notes`)
     expect(listed.status).toBe(200)
@@ -152,7 +152,7 @@ describe('the o2c commands', () => {
       await o2c('invoices', 'credit', number, '--amount', '12.50', '--reason', 'Late', '--json'),
     )
     expect(byAmount).toMatchObject({ document_type: 'credit_note', status: 'issued' })
-    expect(byAmount.payable).toBe('12.50')
+    expect(byAmount.totals.payable).toBe('12.50')
     const byLines = await o2c(
       'invoices',
       'credit',

@@ -2,17 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { invalid } from '../../core/errors.js'
-import {
-  type Decimal,
-  formatAmount,
-  formatDecimal,
-  parseAmount,
-  parseDecimal,
-} from '../../core/money.js'
+import { type Decimal, parseAmount, parseDecimal } from '../../core/money.js'
 import { decimalString, idParam, problemReplies } from '../../http/schemas.js'
 import { read, write } from '../../http/unit-of-work.js'
 import { type CreditRequest, creditInvoice, creditNotesOf } from './credit-notes.js'
-import { getInvoice, type Invoice } from './queries.js'
+import { getInvoice } from './queries.js'
+import { invoiceOut, invoiceToApi } from './schemas.js'
 
 // POST /v1/invoices/{id}/credit-notes credits an issued invoice; GET lists its credit notes.
 
@@ -35,54 +30,6 @@ const creditIn = z
   })
   .describe('exactly one of full, lines, amount')
 
-const money = z.string().describe('decimal in the credit note currency')
-
-export const creditNoteOut = z.object({
-  id: z.uuid(),
-  document_type: z.enum(['invoice', 'credit_note']),
-  status: z.enum(['draft', 'issued']),
-  number: z.string().nullable(),
-  corrects_invoice_id: z.uuid().nullable(),
-  customer_id: z.uuid(),
-  issue_date: z.string().nullable(),
-  currency: z.string(),
-  note: z.string().nullable(),
-  lines: z.array(
-    z.object({
-      line_number: z.number(),
-      item_code: z.string(),
-      description: z.string(),
-      quantity: z.string(),
-      unit: z.string(),
-      unit_price: money,
-      net_amount: money,
-      vat_category: z.string(),
-      vat_rate: z.string(),
-    }),
-  ),
-  allowances_charges: z.array(
-    z.object({
-      is_charge: z.boolean(),
-      reason: z.string(),
-      amount: money,
-      vat_category: z.string(),
-    }),
-  ),
-  vat_breakdown: z.array(
-    z.object({
-      vat_category: z.string(),
-      vat_rate: z.string(),
-      taxable_amount: money,
-      vat_amount: money,
-    }),
-  ),
-  total_without_vat: money,
-  vat_total: money,
-  total: money,
-  payable: money,
-  version: z.number(),
-})
-
 export async function creditNoteRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>()
 
@@ -100,7 +47,7 @@ export async function creditNoteRoutes(app: FastifyInstance): Promise<void> {
         tags: ['invoices'],
         params: idParam,
         body: creditIn,
-        response: { 201: creditNoteOut, ...problemReplies },
+        response: { 201: invoiceOut, ...problemReplies },
       },
     },
     (request, reply) =>
@@ -112,7 +59,7 @@ export async function creditNoteRoutes(app: FastifyInstance): Promise<void> {
           invoice.id,
           creditRequestOf(request.body, invoice.currency),
         )
-        return creditNoteToApi(note)
+        return invoiceToApi(note)
       }),
   )
 
@@ -124,12 +71,12 @@ export async function creditNoteRoutes(app: FastifyInstance): Promise<void> {
         summary: 'The credit notes that correct an invoice, oldest first (drafts included)',
         tags: ['invoices'],
         params: idParam,
-        response: { 200: z.object({ data: z.array(creditNoteOut) }), ...problemReplies },
+        response: { 200: z.object({ data: z.array(invoiceOut) }), ...problemReplies },
       },
     },
     async (request) => {
       const notes = await read(request, (ctx) => creditNotesOf(ctx, request.params.id))
-      return { data: notes.map(creditNoteToApi) }
+      return { data: notes.map(invoiceToApi) }
     },
   )
 }
@@ -172,47 +119,4 @@ function creditRequestOf(body: z.infer<typeof creditIn>, currency: string): Cred
   })
   if (issues.length > 0) throw invalid(issues)
   return { kind: 'lines', lines, ...common }
-}
-
-export function creditNoteToApi(note: Invoice): z.infer<typeof creditNoteOut> {
-  const amount = (minor: bigint) => formatAmount(minor, note.currency)
-  return {
-    id: note.id,
-    document_type: note.documentType,
-    status: note.status,
-    number: note.number,
-    corrects_invoice_id: note.correctsInvoiceId,
-    customer_id: note.customerId,
-    issue_date: note.issueDate,
-    currency: note.currency,
-    note: note.note,
-    lines: note.lines.map((l) => ({
-      line_number: l.lineNumber,
-      item_code: l.itemCode,
-      description: l.description,
-      quantity: formatDecimal(l.quantity),
-      unit: l.unit,
-      unit_price: amount(l.unitPriceMinor),
-      net_amount: amount(l.netMinor),
-      vat_category: l.vatCategory,
-      vat_rate: formatDecimal(l.vatRate),
-    })),
-    allowances_charges: note.allowancesCharges.map((a) => ({
-      is_charge: a.isCharge,
-      reason: a.reason,
-      amount: amount(a.amountMinor),
-      vat_category: a.vatCategory,
-    })),
-    vat_breakdown: note.vatBreakdown.map((v) => ({
-      vat_category: v.category,
-      vat_rate: formatDecimal(v.rate),
-      taxable_amount: amount(v.taxableMinor),
-      vat_amount: amount(v.vatMinor),
-    })),
-    total_without_vat: amount(note.totals.taxExclusiveMinor),
-    vat_total: amount(note.totals.vatMinor),
-    total: amount(note.totals.taxInclusiveMinor),
-    payable: amount(note.totals.payableMinor),
-    version: note.version,
-  }
 }

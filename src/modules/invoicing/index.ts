@@ -1,11 +1,7 @@
-import type { Command } from 'commander'
-import type { FastifyInstance } from 'fastify'
-import type { CliContext, O2cModule } from '../../platform.js'
-import { creditNoteCommands } from './credit-note-commands.js'
-import { creditNoteRoutes } from './credit-note-routes.js'
-import { statementCommands } from './statement-commands.js'
-import { statementRoutes } from './statement-routes.js'
+import type { O2cModule } from '../../platform.js'
+import { invoiceCommands } from './commands.js'
 import './errors.js'
+import { invoicingRoutes } from './routes.js'
 
 export {
   type BillingSettings,
@@ -105,14 +101,8 @@ export {
 } from './timeline.js'
 export { type ComputedTotals, computeTotals, defaultExemption } from './totals.js'
 
-async function routes(app: FastifyInstance): Promise<void> {
-  await creditNoteRoutes(app)
-  await statementRoutes(app)
+export const invoicingModule: O2cModule = {
+  name: 'invoicing',
+  routes: invoicingRoutes,
+  commands: invoiceCommands,
 }
-
-function commands(program: Command, cli: CliContext): void {
-  creditNoteCommands(program, cli)
-  statementCommands(program, cli)
-}
-
-export const invoicingModule: O2cModule = { name: 'invoicing', routes, commands }
