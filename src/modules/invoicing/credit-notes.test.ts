@@ -302,6 +302,21 @@ describe('a credit note for an amount', () => {
   }, 120_000)
 })
 
+describe('two clerks at once', () => {
+  test('cannot together credit more than is open (the invoice is locked first)', async () => {
+    const invoice = await acme.run((ctx) => issuedInvoice(ctx))
+    const request: CreditRequest = { kind: 'amount', amountMinor: 6_000n, reason }
+    const outcomes = await Promise.allSettled([
+      acme.run((ctx) => creditInvoice(ctx, invoice.id, request)),
+      acme.run((ctx) => creditInvoice(ctx, invoice.id, request)),
+    ])
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected'])
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult
+    expect((refused.reason as DomainError).code).toBe('invoicing.credit_exceeds_open')
+    expect((await acme.run((ctx) => openAmount(ctx, invoice.id))).openMinor).toBe(3_775n)
+  })
+})
+
 describe('refusals, with nothing written', () => {
   test.each`
     case                        | request                                                                      | code
