@@ -146,7 +146,8 @@ export function catalogueLine(n: number): LineSpec {
   return {
     code: `ART-${String(n).padStart(5, '0')}`,
     name: `Artikel ${n}`,
-    description: n % 3 === 0 ? `Verpakt per ${n % 12} stuks, levering uit magazijn Utrecht` : undefined,
+    description:
+      n % 3 === 0 ? `Verpakt per ${n % 12} stuks, levering uit magazijn Utrecht` : undefined,
     quantity: String((n % 7) + 1),
     price: `${(n % 50) + 1}.${String(n % 100).padStart(2, '0')}`,
     discountPercent: n % 5 === 0 ? '5' : '0',

@@ -66,7 +66,11 @@ export function printable(text: string): string {
   let out = ''
   for (const char of text) {
     const code = char.charCodeAt(0)
-    if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || winAnsiExtra.has(code)) {
+    if (
+      (code >= 0x20 && code <= 0x7e) ||
+      (code >= 0xa0 && code <= 0xff) ||
+      winAnsiExtra.has(code)
+    ) {
       out += char
     } else if (char === '\n') {
       out += char

@@ -114,22 +114,20 @@ function drawLines(
 ): number {
   const { language, currency } = doc
   const columns: Column[] = [
-    { header: l.line, width: 24 },
-    { header: l.item, width: 186 },
-    { header: l.quantity, width: 62, align: 'right' },
-    { header: l.unitPrice, width: 62, align: 'right' },
-    { header: l.discount, width: 42, align: 'right' },
-    { header: l.vat, width: 48, align: 'right' },
-    { header: l.netAmount, width: contentWidth - 424, align: 'right' },
+    // Wide enough for a four-digit line number on one row.
+    { header: l.line, width: 30 },
+    { header: l.itemCode, width: 58 },
+    { header: l.item, width: 126 },
+    { header: l.quantity, width: 58, align: 'right' },
+    { header: l.unitPrice, width: 58, align: 'right' },
+    { header: l.discount, width: 40, align: 'right' },
+    { header: l.vat, width: 46, align: 'right' },
+    { header: l.netAmount, width: contentWidth - 416, align: 'right' },
   ]
   const rows = doc.lines.map((line): Cell[] => [
     line.id,
-    {
-      text: line.name,
-      detail: [line.itemCode !== line.name ? line.itemCode : '', line.description ?? '']
-        .filter((part) => part !== '' && part !== line.name)
-        .join(' · '),
-    },
+    line.itemCode,
+    { text: line.name, detail: line.description !== line.name ? line.description : undefined },
     `${formatNumber(line.quantity, language)} ${formatUnit(line.unit, language)}`,
     formatMinor(line.unitPriceMinor, currency, language),
     line.discountPercent.units === 0n ? '' : `${formatNumber(line.discountPercent, language)}%`,
@@ -344,7 +342,8 @@ function termsParagraphs(
     paragraphs.push({ text: `${l.instalments}:` })
     terms.instalments.forEach((instalment, index) => {
       const when = date(instalment.dueDate)
-      paragraphs.push({ text: `${l.instalment(index + 1)}: ${when}: ${money(instalment.amountMinor)}` })
+      const text = `${l.instalment(index + 1)} (${when}): ${money(instalment.amountMinor)}`
+      paragraphs.push({ text })
     })
   } else if (terms.netDays === 0 || !doc.dueDate) {
     paragraphs.push({ text: l.dueOnReceipt })
@@ -372,10 +371,7 @@ function bankParagraphs(doc: InvoiceDocument, l: Labels): Paragraph[] {
     account.bic ? `${l.bic}: ${account.bic}` : '',
     `${l.accountName}: ${account.name ?? seller.name}`,
   ].filter(Boolean)
-  const paragraphs: Paragraph[] = [
-    { text: l.bankDetails, size: 7.5 },
-    { text: bank.join('\n') },
-  ]
+  const paragraphs: Paragraph[] = [{ text: l.bankDetails, size: 7.5 }, { text: bank.join('\n') }]
   if (doc.paymentLink) {
     paragraphs.push(
       { text: l.payOnline, gapBefore: 8, size: 7.5 },
@@ -417,7 +413,10 @@ function drawCreditNoteSettlement(
 ): number {
   const at = drawHeading(pdf, l.paymentTerms, y, look, 40)
   pdf.font(regular).fontSize(8.5).fillColor('#000000')
-  const lines = [l.creditNoteSettlement, `${l.paymentReference}: ${readableReference(doc.paymentReference)}`]
+  const lines = [
+    l.creditNoteSettlement,
+    `${l.paymentReference}: ${readableReference(doc.paymentReference)}`,
+  ]
   pdf.text(printable(lines.join('\n')), left, at, { width: contentWidth })
   return pdf.y
 }

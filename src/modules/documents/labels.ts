@@ -23,6 +23,7 @@ export type Labels = {
   phone: string
   email: string
   line: string
+  itemCode: string
   item: string
   quantity: string
   unitPrice: string
@@ -104,6 +105,7 @@ const nl: Labels = {
   phone: 'Telefoon',
   email: 'E-mail',
   line: 'Nr',
+  itemCode: 'Artikel',
   item: 'Omschrijving',
   quantity: 'Aantal',
   unitPrice: 'Prijs',
@@ -232,6 +234,7 @@ const en: Labels = {
   phone: 'Phone',
   email: 'Email',
   line: 'No',
+  itemCode: 'Item',
   item: 'Description',
   quantity: 'Quantity',
   unitPrice: 'Price',

@@ -57,7 +57,11 @@ export function newPdf(meta: {
 }
 
 /** Writes "page n of m" on every page, ends the document and returns its bytes. */
-export function finishPdf(pdf: Pdf, language: DocumentLanguage, footer: string): Promise<Uint8Array> {
+export function finishPdf(
+  pdf: Pdf,
+  language: DocumentLanguage,
+  footer: string,
+): Promise<Uint8Array> {
   const chunks: Buffer[] = []
   const done = new Promise<Uint8Array>((resolve, reject) => {
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -175,11 +179,10 @@ export function drawPairs(
   for (const [label, value] of pairs) {
     pdf.font(regular).fontSize(8.5).fillColor(grey)
     pdf.text(printable(label), x, at, { width: labelWidth - 6 })
+    const labelBottom = pdf.y
     pdf.font(regular).fontSize(8.5).fillColor(ink)
-    const valueWidth = width - labelWidth
-    const height = pdf.heightOfString(printable(value), { width: valueWidth })
-    pdf.text(printable(value), x + labelWidth, at, { width: valueWidth })
-    at += Math.max(height, 11) + 1.5
+    pdf.text(printable(value), x + labelWidth, at, { width: width - labelWidth })
+    at = Math.max(labelBottom, pdf.y, at + 11) + 1.5
   }
   return at
 }
@@ -284,7 +287,10 @@ function rowHeight(pdf: Pdf, columns: Column[], row: Cell[]): number {
 function drawCell(pdf: Pdf, cell: Cell, column: Column, x: number, y: number): void {
   const { text, detail, bold: isBold } = typeof cell === 'string' ? { text: cell } : cell
   const options = { width: innerWidth(column), align: column.align ?? 'left' } as const
-  pdf.font(isBold ? bold : regular).fontSize(bodySize).fillColor(ink)
+  pdf
+    .font(isBold ? bold : regular)
+    .fontSize(bodySize)
+    .fillColor(ink)
   pdf.text(printable(text), x + cellPaddingX, y + cellPaddingY, options)
   if (detail) {
     pdf.font(regular).fontSize(detailSize).fillColor(grey)
@@ -319,13 +325,19 @@ export function drawTotalRow(
   const x = right - width
   const height = options.strong ? 18 : 13
   if (options.strong && options.look) {
-    pdf.rect(x, y - 3, width, height).fillColor(options.look.accentColour).fill()
+    pdf
+      .rect(x, y - 3, width, height)
+      .fillColor(options.look.accentColour)
+      .fill()
   }
   const colour =
     options.strong && options.look
       ? readableOn(options.look.accentColour, options.look.primaryColour)
       : ink
-  pdf.font(options.strong ? bold : regular).fontSize(options.strong ? 10 : 8.5).fillColor(colour)
+  pdf
+    .font(options.strong ? bold : regular)
+    .fontSize(options.strong ? 10 : 8.5)
+    .fillColor(colour)
   pdf.text(printable(label), x + cellPaddingX, y, { width: 150, lineBreak: false })
   pdf.text(printable(amount), x + 120, y, {
     width: width - 120 - cellPaddingX,

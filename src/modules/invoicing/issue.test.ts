@@ -679,6 +679,7 @@ describe.runIf(testStoreKind === 'postgres')('concurrent issuing on PostgreSQL',
       ),
     )
     const issuedCount = outcomes.filter((o) => o.status === 'fulfilled').length
+    expect(issuedCount).toBe(40)
     const rows = await tenant.run((ctx) =>
       ctx.db
         .selectFrom('invoice')

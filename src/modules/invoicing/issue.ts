@@ -21,8 +21,9 @@ import {
 import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
 import { withVatSplitFromGross } from './credit-amount.js'
 import { type CustomerBilling, getCustomerBilling } from './customer-billing.js'
-import type { Buyer, VatCategory } from './document.js'
+import type { Buyer, ElectronicAddress, Seller, VatCategory } from './document.js'
 import { insertVatBreakdown } from './drafts.js'
+import { derivedElectronicAddress } from './electronic-address.js'
 import './errors.js'
 import { accountingCurrency, convertMinor, requireRateOn } from './exchange-rates.js'
 import { snakeKeys } from './json-case.js'
@@ -59,7 +60,7 @@ export async function issueInvoice(
   const settings = await requireBillingSettings(ctx)
   const customer = await getCustomer(ctx, draft.customerId)
   const billing = await getCustomerBilling(ctx, draft.customerId)
-  const seller = settings.seller
+  const seller = sellerSnapshot(settings.seller)
   const buyer = buyerSnapshot(customer, billing)
 
   checkVatCombination(
@@ -133,6 +134,8 @@ export async function issueInvoice(
       paymentReference,
       seller: JSON.stringify(snakeKeys(seller)),
       buyer: JSON.stringify(snakeKeys(buyer)),
+      // The reference the customer wants on every invoice (BT-10), unless the draft has one.
+      buyerReference: draft.buyerReference ?? billing.buyerReference,
       paymentTerms: termsToJson(terms.terms),
       lineNetMinor: totals.lineNetMinor,
       allowanceMinor: totals.allowancesMinor,
@@ -250,7 +253,14 @@ export function buyerSnapshot(customer: Customer, billing: CustomerBilling): Buy
       city: address.city,
       country: address.country,
     },
-    ...(billing.peppol ? { electronicAddress: billing.peppol } : {}),
+    ...electronicAddressOf(
+      billing.peppol ??
+        derivedElectronicAddress({
+          country: customer.country ?? address.country,
+          vatId: customer.vatId,
+          legalId: customer.cocNumber ? { id: customer.cocNumber } : null,
+        }),
+    ),
     ...(contact || email
       ? {
           contact: {
@@ -261,6 +271,25 @@ export function buyerSnapshot(customer: Customer, billing: CustomerBilling): Buy
         }
       : {}),
     customerNumber: customer.number,
+  }
+}
+
+function electronicAddressOf(address: ElectronicAddress | undefined) {
+  return address ? { electronicAddress: address } : {}
+}
+
+/** The seller as the document shows it: the settings, with a Peppol address when none was set. */
+export function sellerSnapshot(seller: Seller): Seller {
+  if (seller.electronicAddress) return seller
+  return {
+    ...seller,
+    ...electronicAddressOf(
+      derivedElectronicAddress({
+        country: seller.address.country,
+        vatId: seller.vatId,
+        legalId: seller.legalId,
+      }),
+    ),
   }
 }
 
