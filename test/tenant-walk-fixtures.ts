@@ -1,4 +1,11 @@
 import type { FastifyInstance } from 'fastify'
+import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
+import {
+  arrangeBillingSettings,
+  arrangeCustomer,
+  line,
+  manualDraft,
+} from '../src/modules/invoicing/test-helpers.js'
 import type { Platform } from '../src/platform.js'
 import { call, type TestTenant } from './support.js'
 
@@ -148,10 +155,29 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
       },
     },
   },
+
+  // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).
+  '/v1/invoices/{id}/credit-notes': {
+    create: async (b) => (await issuedInvoice(b)).id,
+    bodies: { POST: { amount: '1.00', reason: 'tenant walk' } },
+  },
 }
 
 let customerCounter = 0
 let accountCounter = 0
+
+/** An issued invoice of 12.10 in B, made through invoicing's services. */
+async function issuedInvoice(b: TenantB): Promise<{ id: string }> {
+  return b.tenant.run(async (ctx) => {
+    await arrangeBillingSettings(ctx)
+    const customer = await arrangeCustomer(ctx)
+    const draft = await createInvoiceDraft(
+      ctx,
+      manualDraft(customer.id, [line('WALK', '1', 1000n, 'S', '21')]),
+    )
+    return issueInvoice(ctx, draft.id)
+  })
+}
 
 async function newCustomer(b: TenantB): Promise<{ id: string }> {
   return b.api('POST', '/v1/customers', {

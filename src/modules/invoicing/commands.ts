@@ -8,6 +8,7 @@ import { formatAmount, formatDecimal } from '../../core/money.js'
 import type { CliContext } from '../../platform.js'
 import { getCustomerHeader } from '../customers/index.js'
 import { getBillingSettings, putBillingSettings } from './billing-settings.js'
+import { creditNoteCommands } from './credit-note-commands.js'
 import { createInvoiceDraft } from './drafts.js'
 import { issueInvoice } from './issue.js'
 import { getInvoice, listInvoices } from './queries.js'
@@ -21,6 +22,7 @@ import {
   newInvoiceIn,
   timelineStepToApi,
 } from './schemas.js'
+import { statementCommands } from './statement-commands.js'
 import { invoiceTimeline } from './timeline.js'
 
 // `o2c invoices …`: the billing specialist's commands. Files are the API's JSON (snake_case),
@@ -30,6 +32,8 @@ export function invoiceCommands(program: Command, cli: CliContext): void {
   const invoices = program
     .command('invoices')
     .description('Invoices and credit notes: draft, issue, track')
+  creditNoteCommands(program, cli) // o2c invoices credit (credit-note-commands.ts)
+  statementCommands(program, cli) // o2c customers statement (statement-commands.ts)
 
   const tenantOption = ['--tenant <slug>', 'tenant (or O2C_TENANT)'] as const
 

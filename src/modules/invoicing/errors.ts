@@ -103,3 +103,35 @@ export const billingErrors = registerErrors({
     title: 'A billing run for this period is running; wait for it to finish',
   },
 })
+
+// Credit notes (credit-notes.ts): why an invoice cannot be credited as asked.
+export const creditNoteErrors = registerErrors({
+  'invoicing.credit_of_draft': {
+    status: 409,
+    title: 'A draft invoice is changed or deleted, not credited',
+  },
+  'invoicing.credit_of_credit_note': {
+    status: 409,
+    title: 'A credit note cannot be credited; credit the invoice it corrects',
+  },
+  'invoicing.credit_customer_mismatch': {
+    status: 422,
+    title: 'The invoice belongs to another customer',
+  },
+  'invoicing.credit_without_lines': {
+    status: 422,
+    title: 'The invoice has no lines or VAT breakdown to credit',
+  },
+  'invoicing.credit_full_not_open': {
+    status: 409,
+    title: 'A full credit note needs the whole invoice open; credit by line or by amount',
+  },
+  'invoicing.credit_quantity_exceeds_left': {
+    status: 422,
+    title: 'The quantity is more than is left to credit on the invoice line',
+  },
+  'invoicing.credit_exceeds_open': {
+    status: 422,
+    title: 'The credit note is more than is open on the invoice',
+  },
+})

@@ -40,6 +40,12 @@ export {
   requireBillingSettings,
 } from './billing-settings.js'
 export {
+  type CreditRequest,
+  creditedQuantities,
+  creditInvoice,
+  creditNotesOf,
+} from './credit-notes.js'
+export {
   type CustomerBilling,
   type CustomerBillingInput,
   getCustomerBilling,
@@ -100,6 +106,14 @@ export {
   type SettlementInput,
   settleInvoice,
 } from './settlements.js'
+export {
+  type CustomerStatements,
+  customerStatement,
+  customerStatementPdf,
+  type StatementOptions,
+  statementCsv,
+  statementPaymentsCsv,
+} from './statement.js'
 export type { InvoicingTables } from './tables.js'
 export {
   type BillingFrequency,

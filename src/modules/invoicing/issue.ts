@@ -20,6 +20,7 @@ import {
   postJournalEntry,
 } from '../ledger/index.js'
 import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
+import { withVatSplitFromGross } from './credit-amount.js'
 import { type CustomerBilling, getCustomerBilling } from './customer-billing.js'
 import type { Buyer, ElectronicAddress, Seller, VatCategory } from './document.js'
 import { insertVatBreakdown } from './drafts.js'
@@ -78,7 +79,11 @@ export async function issueInvoice(
       hasDeliveryDateOrPeriod: Boolean(draft.deliveryDate || draft.period),
     },
   )
-  const computed = recomputeTotals(draft)
+  // A credit note for an amount keeps the VAT split from its gross (credit-amount.ts).
+  const computed =
+    draft.documentType === 'credit_note'
+      ? withVatSplitFromGross(recomputeTotals(draft), draft.vatBreakdown)
+      : recomputeTotals(draft)
   const { totals } = computed
   const base = await accountingCurrency(ctx)
   let accounting: { currency: string; rate: string; vatMinor: bigint } | null = null

@@ -11,6 +11,7 @@ import {
   putBillingLogo,
   putBillingSettings,
 } from './billing-settings.js'
+import { creditNoteRoutes } from './credit-note-routes.js'
 import { getCustomerBilling, putCustomerBilling } from './customer-billing.js'
 import { createInvoiceDraft, deleteInvoiceDraft, updateInvoiceDraft } from './drafts.js'
 import { listExchangeRates, putExchangeRate } from './exchange-rates.js'
@@ -43,6 +44,7 @@ import {
   timelineStepToApi,
   unsetBillingSettings,
 } from './schemas.js'
+import { statementRoutes } from './statement-routes.js'
 import { invoiceTimeline } from './timeline.js'
 
 // /v1/invoices (manual drafts, issuing, the track & trace), /v1/open-items, the tenant's
@@ -56,6 +58,8 @@ export async function invoicingRoutes(app: FastifyInstance): Promise<void> {
     { parseAs: 'buffer', bodyLimit: logoBytesMax },
     (_request, body, done) => done(null, body),
   )
+  await creditNoteRoutes(app) // credit-note-routes.ts
+  await statementRoutes(app) // statement-routes.ts
 
   r.post(
     '/invoices',

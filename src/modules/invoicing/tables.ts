@@ -145,6 +145,9 @@ export type InvoicingTables = {
     orderId: string | null
     orderLineId: string | null
     shipmentLineId: string | null
+    /** On a credit note's line: the invoice line it credits (0013); null otherwise. */
+    creditedInvoiceId: ColumnType<string | null, string | null | undefined, string | null>
+    creditedLineNumber: ColumnType<number | null, number | null | undefined, number | null>
   }
   invoiceAllowanceCharge: {
     tenantId: string
