@@ -6,6 +6,7 @@ import { invoicingModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
+import { paymentsModule } from './modules/payments/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
 
 // Every stage of o2c, in the order their commands appear in `o2c --help`.
@@ -15,6 +16,7 @@ export const modules: O2cModule[] = [
   creditModule,
   ordersModule,
   invoicingModule,
+  paymentsModule,
   ledgerModule,
   auditModule,
   outboxModule,

@@ -8,6 +8,7 @@ import type { InvoicingTables } from '../modules/invoicing/tables.js'
 import type { LedgerTables } from '../modules/ledger/tables.js'
 import type { OrderTables } from '../modules/orders/tables.js'
 import type { OutboxTables } from '../modules/outbox/tables.js'
+import type { PaymentTables } from '../modules/payments/tables.js'
 
 // The whole schema as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case).
 // Each module declares its own tables in its tables.ts; this file only puts them together.
@@ -31,4 +32,5 @@ export type Database = AuthTables &
   OrderTables &
   InvoicingTables &
   LedgerTables &
-  DeliveryTables & { idempotencyKey: IdempotencyKeyTable }
+  DeliveryTables &
+  PaymentTables & { idempotencyKey: IdempotencyKeyTable }
