@@ -2,6 +2,7 @@ import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
+import { deliveryModule } from './modules/delivery/index.js'
 import { invoicingModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
@@ -16,6 +17,7 @@ export const modules: O2cModule[] = [
   creditModule,
   ordersModule,
   invoicingModule,
+  deliveryModule,
   paymentsModule,
   ledgerModule,
   auditModule,

@@ -75,7 +75,11 @@ function emailChannel(settings: ChannelSettings): InvoiceChannel {
         to: parcel.recipient,
         ...text,
         attachments: [
-          { filename: fileName(parcel.document, 'pdf'), contentType: 'application/pdf', content: pdf },
+          {
+            filename: fileName(parcel.document, 'pdf'),
+            contentType: 'application/pdf',
+            content: pdf,
+          },
           {
             filename: fileName(parcel.document, 'ubl'),
             contentType: 'application/xml',
@@ -91,8 +95,12 @@ function emailChannel(settings: ChannelSettings): InvoiceChannel {
 function portalChannel(settings: ChannelSettings): InvoiceChannel {
   return {
     async send(parcel) {
-      if (!parcel.link) return { kind: 'rejected', reply: 'the document has no portal page', code: 0 }
-      return mailOrDefer(settings, { to: parcel.recipient, ...portalMail(parcel.document, parcel.link) })
+      if (!parcel.link)
+        return { kind: 'rejected', reply: 'the document has no portal page', code: 0 }
+      return mailOrDefer(settings, {
+        to: parcel.recipient,
+        ...portalMail(parcel.document, parcel.link),
+      })
     },
   }
 }
@@ -121,7 +129,11 @@ function peppolChannel(settings: ChannelSettings): InvoiceChannel {
       const envelope = peppolEnvelope(parcel.document.type, sender, receiver)
       try {
         const receipt = await settings.accessPoint.send(envelope, Buffer.from(ubl, 'utf8'))
-        return { kind: 'accepted', messageId: receipt.messageId, reply: 'handed to the access point' }
+        return {
+          kind: 'accepted',
+          messageId: receipt.messageId,
+          reply: 'handed to the access point',
+        }
       } catch (error) {
         return { kind: 'deferred', reply: `access point: ${(error as Error).message}`, code: null }
       }

@@ -15,7 +15,7 @@ export function deliveryCommands(program: Command, cli: CliContext): void {
     program.command('invoices').description('Invoices and credit notes')
   invoices
     .command('send <id>')
-    .description("Send an issued invoice or credit note (again); the worker delivers it")
+    .description('Send an issued invoice or credit note (again); the worker delivers it')
     .option('--to <email>', "another email address than the customer's")
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
@@ -31,9 +31,7 @@ export function deliveryCommands(program: Command, cli: CliContext): void {
       )
     })
 
-  const delivery = program
-    .command('delivery')
-    .description('Delivery of documents: Peppol receipts')
+  const delivery = program.command('delivery').description('Delivery of documents: Peppol receipts')
   delivery
     .command('peppol-receipts [dir]')
     .description(
@@ -53,7 +51,9 @@ export function deliveryCommands(program: Command, cli: CliContext): void {
       for (const messageId of await waitingReceipts(folder)) {
         const receipt = await readReceipt(folder, messageId)
         if (!receipt) continue
-        const outcome = await inCliTenant(platform, slug, (ctx) => recordPeppolReceipt(ctx, receipt))
+        const outcome = await inCliTenant(platform, slug, (ctx) =>
+          recordPeppolReceipt(ctx, receipt),
+        )
         // Another tenant's receipt stays for that tenant's run.
         if (outcome !== 'unknown') await archiveReceipt(receipt, folder)
         rows.push({ message_id: messageId, outcome: `${outcome} (${receipt.status})` })

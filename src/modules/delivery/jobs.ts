@@ -2,6 +2,7 @@ import { readConfig } from '../../config.js'
 import type { Ctx } from '../../db/context.js'
 import type { JobHandler, JobToRun, Platform } from '../../platform.js'
 import { getCustomer } from '../customers/index.js'
+import { carrierTemplates } from '../orders/index.js'
 import { consumeEvent, findEvent, inJobTenant, isFinalAttempt } from '../outbox/index.js'
 import { channelSettings, invoiceChannel, mailOrDefer, type SendOutcome } from './channels.js'
 import { type ShipmentNotice, shipmentMail } from './messages.js'
@@ -62,11 +63,13 @@ const sendInvoice: JobHandler = async (platform, job) => {
   const wiring = deliveryWiring()
   const prepared = await inJobTenant(platform, job, async (ctx) => {
     const delivery = await deliveryOfEvent(ctx, eventId)
-    if (!delivery || delivery.status !== 'queued' || !delivery.invoiceId) return null
+    if (delivery?.status !== 'queued' || !delivery.invoiceId) return null
     const { document, look } = await wiring.loadDocument(ctx, delivery.invoiceId)
-    // The pay page is also the document's portal page; a credit note's mail leaves it out.
+    // The pay page is also the document's portal page; credit notes have none.
     const link =
-      delivery.channel === 'peppol' ? null : await wiring.payPageUrl(ctx, delivery.invoiceId)
+      delivery.channel === 'peppol' || document.type === 'credit_note'
+        ? null
+        : await wiring.payPageUrl(ctx, delivery.invoiceId)
     return { delivery, document, look, link }
   })
   if (!prepared) return
@@ -81,7 +84,7 @@ const sendInvoice: JobHandler = async (platform, job) => {
 const peppolReceipt: JobHandler = async (platform, job) => {
   const eventId = String(job.payload.eventId)
   const delivery = await inJobTenant(platform, job, (ctx) => deliveryOfEvent(ctx, eventId))
-  if (!delivery || delivery.channel !== 'peppol' || delivery.status !== 'sent') return
+  if (delivery?.channel !== 'peppol' || delivery.status !== 'sent') return
   const dropDir = readConfig().O2C_PEPPOL_DROP_DIR
   if (!dropDir) return
   const receipt = await readReceipt(dropDir, delivery.messageId!)
@@ -106,7 +109,7 @@ const notifyShipment: JobHandler = async (platform, job) => {
     const tenant = await ctx.db.selectFrom('tenant').select('name').executeTakeFirstOrThrow()
     const notice: ShipmentNotice = {
       orderNumber: Number(shipped.order_number),
-      carrier: String(shipped.carrier ?? ''),
+      carrier: carrierName(String(shipped.carrier ?? '')),
       trackingNumber: (shipped.tracking_number as string | null) ?? null,
       trackingUrl: (shipped.tracking_url as string | null) ?? null,
       customerReference: (shipped.customer_reference as string | null) ?? null,
@@ -125,7 +128,10 @@ const notifyShipment: JobHandler = async (platform, job) => {
       channel: 'email',
       recipient,
       sourceEventId: eventId,
-      ...(!recipient && { status: 'bounced', lastError: 'the customer has no contact with an email' }),
+      ...(!recipient && {
+        status: 'bounced',
+        lastError: 'the customer has no contact with an email',
+      }),
     })
     await emitShipmentNoticeEvent(ctx, delivery, delivery.status, {
       delivery_id: delivery.id,
@@ -140,6 +146,11 @@ const notifyShipment: JobHandler = async (platform, job) => {
     ...shipmentMail(prepared.notice),
   })
   await recordOutcome(platform, job, prepared.delivery, outcome)
+}
+
+/** PostNL for the stored code postnl; a carrier without a template as it was given. */
+function carrierName(code: string): string {
+  return carrierTemplates[code]?.name ?? code
 }
 
 async function deliveryOfEvent(ctx: Ctx, eventId: string): Promise<Delivery | undefined> {
@@ -159,7 +170,9 @@ async function recordOutcome(
   outcome: SendOutcome,
 ): Promise<void> {
   if (outcome.kind === 'deferred' && !isFinalAttempt(job)) {
-    await inJobTenant(platform, job, (ctx) => recordDeferredAttempt(ctx, delivery.id, outcome.reply))
+    await inJobTenant(platform, job, (ctx) =>
+      recordDeferredAttempt(ctx, delivery.id, outcome.reply),
+    )
     throw new Error(`delivery ${delivery.id} to ${delivery.recipient}: ${outcome.reply}`)
   }
   await inJobTenant(platform, job, (ctx) =>

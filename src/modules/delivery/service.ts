@@ -17,7 +17,6 @@ import { type BillingChannel, deliveryWiring, type InvoiceHead } from './wiring.
 // delivery in a second one (sent, bounced) — see jobs.ts. Later news about a delivery (a
 // bounce webhook, a Peppol receipt) settles it further: delivered or bounced.
 
-
 export type Delivery = {
   id: string
   subject: DeliverySubject
@@ -78,7 +77,13 @@ export async function queueInvoiceDelivery(
     if (earlier) return earlier
   }
   const billing = await deliveryWiring().customerBilling(ctx, invoice.customerId)
-  const channel = request.channel ?? billing.invoiceChannel
+  // A credit note has no pay page, so no portal page either: a portal customer gets it by
+  // email, with its PDF and UBL, like an email customer.
+  const preferred =
+    billing.invoiceChannel === 'portal' && invoice.documentType === 'credit_note'
+      ? 'email'
+      : billing.invoiceChannel
+  const channel = request.channel ?? preferred
   if (request.to !== undefined && channel === 'peppol') {
     throw domainError(
       'delivery.recipient_not_for_channel',
@@ -227,10 +232,17 @@ export async function insertDelivery(
 }
 
 export async function findDelivery(ctx: Ctx, id: string): Promise<Delivery | undefined> {
-  return ctx.db.selectFrom('delivery').select(deliveryColumns).where('id', '=', id).executeTakeFirst()
+  return ctx.db
+    .selectFrom('delivery')
+    .select(deliveryColumns)
+    .where('id', '=', id)
+    .executeTakeFirst()
 }
 
-export async function deliveryBySource(ctx: Ctx, sourceEventId: string): Promise<Delivery | undefined> {
+export async function deliveryBySource(
+  ctx: Ctx,
+  sourceEventId: string,
+): Promise<Delivery | undefined> {
   return ctx.db
     .selectFrom('delivery')
     .select(deliveryColumns)

@@ -172,9 +172,34 @@ export const twoRates = document({
   note: 'Bedankt voor uw bestelling.',
   delivery: { date: '2026-02-27' },
   lines: [
-    { item: 'GOUDA-48', name: 'Goudse kaas 48+ jong', quantity: '12', unit: 'KGM', price: '11.95', category: 'S', rate: '9' },
-    { item: 'MES-01', name: 'Kaasmes', quantity: '3', price: '24.99', discount: '10', category: 'S', rate: '21' },
-    { item: 'PLANK-02', name: 'Kaasplank eiken', quantity: '2.5', unit: 'C62', price: '13.33', discount: '7.5', category: 'S', rate: '21' },
+    {
+      item: 'GOUDA-48',
+      name: 'Goudse kaas 48+ jong',
+      quantity: '12',
+      unit: 'KGM',
+      price: '11.95',
+      category: 'S',
+      rate: '9',
+    },
+    {
+      item: 'MES-01',
+      name: 'Kaasmes',
+      quantity: '3',
+      price: '24.99',
+      discount: '10',
+      category: 'S',
+      rate: '21',
+    },
+    {
+      item: 'PLANK-02',
+      name: 'Kaasplank eiken',
+      quantity: '2.5',
+      unit: 'C62',
+      price: '13.33',
+      discount: '7.5',
+      category: 'S',
+      rate: '21',
+    },
   ],
 })
 
@@ -184,7 +209,15 @@ export const zeroRated = document({
   number: 'INV-2026-00002',
   buyer: dutchBuyer,
   buyerReference: 'PO-4712',
-  lines: [{ item: 'EXP-BOOK', name: 'Export documentation', quantity: '1', price: '80.00', category: 'Z' }],
+  lines: [
+    {
+      item: 'EXP-BOOK',
+      name: 'Export documentation',
+      quantity: '1',
+      price: '80.00',
+      category: 'Z',
+    },
+  ],
 })
 
 /** Exempt from VAT (E), with the exemption reason. */
@@ -193,7 +226,16 @@ export const exempt = document({
   number: 'INV-2026-00003',
   buyer: dutchBuyer,
   buyerReference: 'PO-4713',
-  lines: [{ item: 'COURSE', name: 'Kaasmaakcursus (onderwijs)', quantity: '4', unit: 'HUR', price: '95.00', category: 'E' }],
+  lines: [
+    {
+      item: 'COURSE',
+      name: 'Kaasmaakcursus (onderwijs)',
+      quantity: '4',
+      unit: 'HUR',
+      price: '95.00',
+      category: 'E',
+    },
+  ],
 })
 
 /** Reverse charge (AE) to a Belgian business; both VAT identifiers. */
@@ -202,7 +244,16 @@ export const reverseCharge = document({
   number: 'INV-2026-00004',
   buyer: belgianBuyer,
   buyerReference: 'BC-88',
-  lines: [{ item: 'INSTALL', name: 'Installation of a cheese cellar', quantity: '10', unit: 'HUR', price: '125.00', category: 'AE' }],
+  lines: [
+    {
+      item: 'INSTALL',
+      name: 'Installation of a cheese cellar',
+      quantity: '10',
+      unit: 'HUR',
+      price: '125.00',
+      category: 'AE',
+    },
+  ],
 })
 
 /** Intra-community supply (K) to Germany, with delivery date and country. */
@@ -213,8 +264,23 @@ export const intraCommunity = document({
   buyerReference: 'BESTELLUNG-2026-9',
   delivery: { date: '2026-02-28', country: 'DE' },
   lines: [
-    { item: 'GOUDA-48', name: 'Gouda 48+ young', quantity: '250', unit: 'KGM', price: '9.80', category: 'K' },
-    { item: 'EDAM-40', name: 'Edam 40+', quantity: '120.5', unit: 'KGM', price: '8.45', discount: '5', category: 'K' },
+    {
+      item: 'GOUDA-48',
+      name: 'Gouda 48+ young',
+      quantity: '250',
+      unit: 'KGM',
+      price: '9.80',
+      category: 'K',
+    },
+    {
+      item: 'EDAM-40',
+      name: 'Edam 40+',
+      quantity: '120.5',
+      unit: 'KGM',
+      price: '8.45',
+      discount: '5',
+      category: 'K',
+    },
   ],
 })
 
@@ -225,7 +291,16 @@ export const exportOutsideEu = document({
   buyer: americanBuyer,
   orderReference: 'US-PO-5521',
   delivery: { date: '2026-02-25', country: 'US' },
-  lines: [{ item: 'GOUDA-OLD', name: 'Aged Gouda', quantity: '400', unit: 'KGM', price: '14.20', category: 'G' }],
+  lines: [
+    {
+      item: 'GOUDA-OLD',
+      name: 'Aged Gouda',
+      quantity: '400',
+      unit: 'KGM',
+      price: '14.20',
+      category: 'G',
+    },
+  ],
 })
 
 /** Outside the scope of VAT (O): no VAT identifiers on the document (BR-O-02 ff.). */
@@ -234,7 +309,15 @@ export const outsideScope = document({
   number: 'INV-2026-00007',
   buyer: dutchBuyer,
   buyerReference: 'PO-4714',
-  lines: [{ item: 'DAMAGES', name: 'Compensation for damaged pallets', quantity: '1', price: '350.00', category: 'O' }],
+  lines: [
+    {
+      item: 'DAMAGES',
+      name: 'Compensation for damaged pallets',
+      quantity: '1',
+      price: '350.00',
+      category: 'O',
+    },
+  ],
 })
 
 /** Early-payment discount (2 % within 10 days) and two instalments, all in words (BT-20). */
@@ -244,7 +327,17 @@ export const discountAndInstalments = (() => {
     number: 'INV-2026-00008',
     buyer: dutchBuyer,
     buyerReference: 'PO-4715',
-    lines: [{ item: 'GOUDA-48', name: 'Gouda 48+ young', quantity: '100', unit: 'KGM', price: '9.99', category: 'S', rate: '9' }],
+    lines: [
+      {
+        item: 'GOUDA-48',
+        name: 'Gouda 48+ young',
+        quantity: '100',
+        unit: 'KGM',
+        price: '9.99',
+        category: 'S',
+        rate: '9',
+      },
+    ],
   })
   const payable = doc.totals.payableMinor
   const [first, second] = allocate(payable, [1n, 1n])
@@ -273,13 +366,49 @@ export const allowancesAndCharges = document({
   buyer: dutchBuyer,
   buyerReference: 'PO-4716',
   lines: [
-    { item: 'GOUDA-48', name: 'Gouda 48+ young', quantity: '40', unit: 'KGM', price: '9.99', category: 'S', rate: '9' },
-    { item: 'MES-01', name: 'Cheese knife', quantity: '6', price: '24.99', category: 'S', rate: '21' },
+    {
+      item: 'GOUDA-48',
+      name: 'Gouda 48+ young',
+      quantity: '40',
+      unit: 'KGM',
+      price: '9.99',
+      category: 'S',
+      rate: '9',
+    },
+    {
+      item: 'MES-01',
+      name: 'Cheese knife',
+      quantity: '6',
+      price: '24.99',
+      category: 'S',
+      rate: '21',
+    },
   ],
   allowancesCharges: [
-    { isCharge: false, reason: 'Volume discount', reasonCode: '95', amount: '20.00', vatCategory: 'S', vatRate: decimal('9') },
-    { isCharge: true, reason: 'Freight', reasonCode: 'FC', amount: '35.00', vatCategory: 'S', vatRate: decimal('21') },
-    { isCharge: false, reason: 'Loyalty discount', reasonCode: '95', amount: '5.50', vatCategory: 'S', vatRate: decimal('21') },
+    {
+      isCharge: false,
+      reason: 'Volume discount',
+      reasonCode: '95',
+      amount: '20.00',
+      vatCategory: 'S',
+      vatRate: decimal('9'),
+    },
+    {
+      isCharge: true,
+      reason: 'Freight',
+      reasonCode: 'FC',
+      amount: '35.00',
+      vatCategory: 'S',
+      vatRate: decimal('21'),
+    },
+    {
+      isCharge: false,
+      reason: 'Loyalty discount',
+      reasonCode: '95',
+      amount: '5.50',
+      vatCategory: 'S',
+      vatRate: decimal('21'),
+    },
   ],
 })
 
@@ -295,7 +424,17 @@ export const creditNote = document({
   paymentReference: '1234567890123452',
   language: 'nl',
   note: 'Retour: twee kaasmessen beschadigd.',
-  lines: [{ item: 'MES-01', name: 'Kaasmes', quantity: '2', price: '24.99', discount: '10', category: 'S', rate: '21' }],
+  lines: [
+    {
+      item: 'MES-01',
+      name: 'Kaasmes',
+      quantity: '2',
+      price: '24.99',
+      discount: '10',
+      category: 'S',
+      rate: '21',
+    },
+  ],
 })
 
 /** An invoice in USD with the VAT total also in the seller's accounting currency (BT-111). */
@@ -306,12 +445,25 @@ export const foreignCurrency = (() => {
     currency: 'USD',
     buyer: dutchBuyer,
     buyerReference: 'PO-4717',
-    lines: [{ item: 'GOUDA-OLD', name: 'Aged Gouda', quantity: '25', unit: 'KGM', price: '15.40', category: 'S', rate: '21' }],
+    lines: [
+      {
+        item: 'GOUDA-OLD',
+        name: 'Aged Gouda',
+        quantity: '25',
+        unit: 'KGM',
+        price: '15.40',
+        category: 'S',
+        rate: '21',
+      },
+    ],
   })
   // 1 USD = 0.9215 EUR on the issue date; VAT in EUR rounded once, half away from zero.
   const rate = decimal('0.9215')
   const vatMinor = divideRounded(doc.totals.vatMinor * rate.units, 10n ** BigInt(rate.scale))
-  return { ...doc, accountingCurrency: { currency: 'EUR', rate, vatMinor } } satisfies InvoiceDocument
+  return {
+    ...doc,
+    accountingCurrency: { currency: 'EUR', rate, vatMinor },
+  } satisfies InvoiceDocument
 })()
 
 /** A final invoice after a prepayment: amount due = total − prepaid (BT-113, BT-115). */
@@ -321,7 +473,16 @@ export const prepaid = document({
   buyer: dutchBuyer,
   orderReference: 'ORD-2026-00020',
   prepaid: '500.00',
-  lines: [{ item: 'CELLAR', name: 'Cheese cellar shelving', quantity: '1', price: '1250.00', category: 'S', rate: '21' }],
+  lines: [
+    {
+      item: 'CELLAR',
+      name: 'Cheese cellar shelving',
+      quantity: '1',
+      price: '1250.00',
+      category: 'S',
+      rate: '21',
+    },
+  ],
 })
 
 /** Every fixture by a name fit for a file. */

@@ -131,7 +131,9 @@ export function ublModelOf(doc: InvoiceDocument, syntax: Syntax): Invoice {
       ? {
           'cac:AllowanceCharge': doc.allowancesCharges.map((entry) => ({
             'cbc:ChargeIndicator': entry.isCharge ? 'true' : 'false',
-            ...(entry.reasonCode ? { 'cbc:AllowanceChargeReasonCode': code(entry.reasonCode) } : {}),
+            ...(entry.reasonCode
+              ? { 'cbc:AllowanceChargeReasonCode': code(entry.reasonCode) }
+              : {}),
             'cbc:AllowanceChargeReason': entry.reason,
             'cbc:Amount': amount(entry.amountMinor),
             'cbc:Amount@currencyID': code(currency),
