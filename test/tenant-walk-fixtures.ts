@@ -91,6 +91,21 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     })
     return shipment.id
   },
+
+  // delivery: an issued invoice of B (issued as delivery's tests issue one until invoicing's
+  // issueInvoice is merged; then '/v1/invoices/{id}' of invoicing serves these as well).
+  '/v1/invoices/{id}/send': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/deliveries': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/delivery-events': {
+    create: async (b) => (await issuedInvoice(b)).id,
+    bodies: { POST: { step: 'delivered', channel: 'email', detail: {} } },
+  },
+}
+
+async function issuedInvoice(b: TenantB): Promise<{ id: string }> {
+  const { customer, issue } = await import('../src/modules/delivery/test-helpers.js')
+  const { twoRates } = await import('../src/modules/einvoice/fixtures.js')
+  return b.tenant.run(async (ctx) => issue(ctx, (await customer(ctx)).id, twoRates))
 }
 
 let customerCounter = 0
