@@ -30,4 +30,52 @@ export const invoicingErrors = registerErrors({
     status: 409,
     title: 'The settlement was reversed already',
   },
+  'invoicing.billing_settings_missing': {
+    status: 409,
+    title: 'Billing settings are missing or incomplete: set them before issuing',
+  },
+  'invoicing.buyer_incomplete': {
+    status: 422,
+    title: 'The customer lacks master data an invoice needs',
+  },
+  'invoicing.vat_combination_invalid': {
+    status: 422,
+    title: 'The VAT categories and rates do not form a valid EN 16931 combination',
+  },
+  'invoicing.totals_invalid': {
+    status: 422,
+    title: 'The amounts of the document do not add up to a valid invoice',
+  },
+  'invoicing.exchange_rate_missing': {
+    status: 422,
+    title: 'No exchange rate to the accounting currency on or before the issue date',
+  },
+  'invoicing.not_a_draft': {
+    status: 409,
+    title: 'The document is issued; an issued document never changes',
+  },
+  'invoicing.not_issued': {
+    status: 409,
+    title: 'The document is a draft; issue it first',
+  },
+  'invoicing.already_issued': {
+    status: 409,
+    title: 'The document is issued already',
+  },
+  'invoicing.corrected_invoice_invalid': {
+    status: 422,
+    title: 'A credit note corrects one issued invoice of the same customer and currency',
+  },
+  'invoicing.payment_reference_exhausted': {
+    status: 409,
+    title: 'The payment reference scheme has no room for this number',
+  },
+  'invoicing.logo_invalid': {
+    status: 422,
+    title: 'A logo is a PNG or JPEG image',
+  },
+  'invoicing.logo_too_large': {
+    status: 413,
+    title: 'The logo is larger than allowed',
+  },
 })

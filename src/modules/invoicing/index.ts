@@ -1,7 +1,40 @@
 import type { O2cModule } from '../../platform.js'
 import './errors.js'
 
+export {
+  type BillingSettings,
+  type BillingSettingsInput,
+  getBillingSettings,
+  putBillingLogo,
+  putBillingSettings,
+  requireBillingSettings,
+} from './billing-settings.js'
+export {
+  type CustomerBilling,
+  type CustomerBillingInput,
+  getCustomerBilling,
+  putCustomerBilling,
+} from './customer-billing.js'
 export * from './document.js'
+export {
+  type AllowanceChargeInput,
+  createInvoiceDraft,
+  type DraftLineInput,
+  deleteInvoiceDraft,
+  type InvoiceDraftInput,
+  invoiceLinesMax,
+  type PaymentTermsInput,
+  updateInvoiceDraft,
+} from './drafts.js'
+export {
+  accountingCurrency,
+  type ExchangeRate,
+  listExchangeRates,
+  putExchangeRate,
+  rateOn,
+} from './exchange-rates.js'
+export { type IssueOptions, issueInvoice } from './issue.js'
+export { loadInvoiceDocument } from './load-document.js'
 export type { InvoiceNumber, NumberRequest } from './numbering.js'
 export {
   assignInvoiceNumber,
@@ -11,6 +44,17 @@ export {
   formatInvoiceNumber,
   SERIES_PATTERN,
 } from './numbering.js'
+export {
+  getInvoice,
+  type Invoice,
+  type InvoiceFilter,
+  type InvoiceLine,
+  type InvoiceSummary,
+  type InvoiceTerms,
+  listInvoices,
+  listOpenItems,
+  type OpenItem,
+} from './queries.js'
 export {
   listSettlements,
   type OpenAmount,

@@ -52,6 +52,8 @@ export type InvoicingTables = {
     invoiceSeries: Generated<string>
     creditNoteSeries: Generated<string>
     fiscalYearStartMonth: Generated<number>
+    /** Series name → two-digit code for payment references. */
+    seriesCodes: ColumnType<Record<string, number>, string | undefined, string>
     holidayCalendar: Generated<'nl' | 'none'>
     /** 'YYYY-MM-DD' strings. */
     extraHolidays: ColumnType<string[], string | undefined, string>
