@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify'
-import type { Ctx } from '../../db/context.js'
+import { DomainError } from '../../core/errors.js'
 import type { O2cModule } from '../../platform.js'
 import { type DocumentLook, renderInvoicePdf } from '../documents/index.js'
 import { renderUbl } from '../einvoice/render.js'
+import {
+  getBillingSettings,
+  getCustomerBilling,
+  getInvoice,
+  loadInvoiceDocument,
+} from '../invoicing/index.js'
 import { payPageUrl } from '../payments/index.js'
 import { deliveryCommands } from './commands.js'
 import './errors.js'
@@ -28,45 +34,47 @@ export { type DeliveryWiring, type DocumentRenderer, wireDelivery } from './wiri
 
 // The one place delivery meets the stages it depends on (see wiring.ts).
 export const productionWiring: DeliveryWiring = {
-  findInvoice: invoiceHead,
-  customerBilling,
-  async loadDocument() {
-    // invoicing's loadInvoiceDocument (feat/invoice-core) is not merged yet; until it is,
-    // o2c issues no invoices, so no send job reaches this.
-    throw new Error('delivery: invoicing does not export loadInvoiceDocument yet')
+  async findInvoice(ctx, invoiceId) {
+    const invoice = await getInvoice(ctx, invoiceId).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'request.not_found') return null
+      throw error
+    })
+    if (!invoice) return null
+    return {
+      id: invoice.id,
+      customerId: invoice.customerId,
+      documentType: invoice.documentType,
+      number: invoice.number,
+      issued: invoice.status === 'issued',
+    }
+  },
+  async customerBilling(ctx, customerId) {
+    const billing = await getCustomerBilling(ctx, customerId)
+    return {
+      invoiceChannel: billing.invoiceChannel,
+      invoiceEmail: billing.invoiceEmail,
+      peppol: billing.peppol,
+    }
+  },
+  async loadDocument(ctx, invoiceId) {
+    const [document, settings] = await Promise.all([
+      loadInvoiceDocument(ctx, invoiceId),
+      getBillingSettings(ctx),
+    ])
+    const look: DocumentLook = {
+      primaryColour: settings?.primaryColour ?? '#1f3a5f',
+      accentColour: settings?.accentColour ?? '#e8eef5',
+      ...(settings?.logo && {
+        logo: { data: settings.logo.bytes, mediaType: settings.logo.mediaType },
+      }),
+    }
+    return { document, look }
   },
   payPageUrl,
   renderer: {
     pdf: (document, look) => renderInvoicePdf(document, look as DocumentLook),
     ubl: renderUbl,
   },
-}
-
-// Until invoicing exports its own (feat/invoice-core: getCustomerBilling, the invoice's
-// head), delivery reads these two rows itself — read only, and nowhere else.
-async function invoiceHead(ctx: Ctx, invoiceId: string): Promise<InvoiceHead | null> {
-  const row = await ctx.db
-    .selectFrom('invoice')
-    .select(['id', 'customerId', 'documentType', 'number', 'status'])
-    .where('id', '=', invoiceId)
-    .executeTakeFirst()
-  if (!row) return null
-  const { status, ...head } = row
-  return { ...head, issued: status === 'issued' }
-}
-
-async function customerBilling(ctx: Ctx, customerId: string): Promise<BillingChannel> {
-  const row = await ctx.db
-    .selectFrom('customerBilling')
-    .select(['invoiceChannel', 'invoiceEmail', 'peppolScheme', 'peppolId'])
-    .where('customerId', '=', customerId)
-    .executeTakeFirst()
-  return {
-    invoiceChannel: row?.invoiceChannel ?? 'email',
-    invoiceEmail: row?.invoiceEmail ?? null,
-    peppol:
-      row?.peppolScheme && row.peppolId ? { scheme: row.peppolScheme, id: row.peppolId } : null,
-  }
 }
 
 wireDelivery(productionWiring)
