@@ -2,6 +2,7 @@ import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
+import { deliveryModule } from './modules/delivery/index.js'
 import { einvoiceModule } from './modules/einvoice/index.js'
 import { invoicingModule, openItemsImportModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
@@ -19,6 +20,7 @@ export const modules: O2cModule[] = [
   invoicingModule,
   einvoiceModule,
   openItemsImportModule,
+  deliveryModule,
   paymentsModule,
   ledgerModule,
   auditModule,

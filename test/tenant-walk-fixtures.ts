@@ -161,6 +161,15 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     create: async (b) => (await issuedInvoice(b)).id,
     bodies: { POST: { amount: '1.00', reason: 'tenant walk' } },
   },
+
+  // delivery: an issued invoice of B (issued as delivery's tests issue one until invoicing's
+  // issueInvoice is merged; then '/v1/invoices/{id}' of invoicing serves these as well).
+  '/v1/invoices/{id}/send': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/deliveries': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/delivery-events': {
+    create: async (b) => (await issuedInvoice(b)).id,
+    bodies: { POST: { step: 'delivered', channel: 'email', detail: {} } },
+  },
 }
 
 let customerCounter = 0

@@ -3,6 +3,7 @@ import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
 import type { CustomerTables } from '../modules/customers/tables.js'
+import type { DeliveryTables } from '../modules/delivery/tables.js'
 import type { BillingTables } from '../modules/invoicing/billing-tables.js'
 import type { InvoicingTables } from '../modules/invoicing/tables.js'
 import type { LedgerTables } from '../modules/ledger/tables.js'
@@ -33,4 +34,5 @@ export type Database = AuthTables &
   InvoicingTables &
   BillingTables &
   LedgerTables &
+  DeliveryTables &
   PaymentTables & { idempotencyKey: IdempotencyKeyTable }
