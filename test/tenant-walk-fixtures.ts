@@ -165,6 +165,7 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
   // delivery: an issued invoice of B (issued as delivery's tests issue one until invoicing's
   // issueInvoice is merged; then '/v1/invoices/{id}' of invoicing serves these as well).
   '/v1/invoices/{id}/send': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/document': async (b) => (await issuedInvoice(b)).id,
   '/v1/invoices/{id}/deliveries': async (b) => (await issuedInvoice(b)).id,
   '/v1/invoices/{id}/delivery-events': {
     create: async (b) => (await issuedInvoice(b)).id,

@@ -70,7 +70,8 @@ const sendInvoice: JobHandler = async (platform, job) => {
       delivery.channel === 'peppol' || document.type === 'credit_note'
         ? null
         : await wiring.payPageUrl(ctx, delivery.invoiceId)
-    return { delivery, document, look, link }
+    // The PDF carries the link too, so a printed invoice still leads to the pay page.
+    return { delivery, document: link ? { ...document, paymentLink: link } : document, look, link }
   })
   if (!prepared) return
   const { delivery, ...parcel } = prepared

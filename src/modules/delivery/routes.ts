@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read, write } from '../../http/unit-of-work.js'
+import { documentFormats, invoiceFile } from './documents.js'
 import {
   type Delivery,
   listInvoiceDeliveries,
@@ -47,6 +48,34 @@ export function deliveryToApi(d: Delivery): z.infer<typeof deliveryOut> {
 
 export async function deliveryRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>()
+
+  r.get(
+    '/invoices/:id/document',
+    {
+      config: { permission: 'invoices.read' },
+      schema: {
+        summary: 'Download an issued invoice or credit note: PDF, UBL, CII or Factur-X',
+        description:
+          'format=pdf (default) the PDF for people; ubl the UBL 2.1 e-invoice (Peppol BIS ' +
+          'Billing 3.0); cii the UN/CEFACT CII (EN 16931); factur-x the PDF as PDF/A-3 with ' +
+          'the CII embedded. The same bytes delivery sends.',
+        tags: ['invoices', 'delivery'],
+        params: idParam,
+        querystring: z.object({ format: z.enum(documentFormats).default('pdf') }),
+        response: problemReplies,
+      },
+    },
+    async (request, reply) => {
+      const file = await read(request, (ctx) =>
+        invoiceFile(ctx, request.params.id, request.query.format),
+      )
+      // A file, not JSON: sent as it is, past the serializer.
+      return (reply as FastifyReply)
+        .type(file.mediaType)
+        .header('content-disposition', `attachment; filename="${file.fileName}"`)
+        .send(Buffer.from(file.bytes))
+    },
+  )
 
   r.post(
     '/invoices/:id/send',

@@ -136,7 +136,12 @@ export async function issueInvoice(
       seller: JSON.stringify(snakeKeys(seller)),
       buyer: JSON.stringify(snakeKeys(buyer)),
       // The reference the customer wants on every invoice (BT-10), unless the draft has one.
-      buyerReference: draft.buyerReference ?? billing.buyerReference,
+      // Peppol needs BT-10 or an order reference (PEPPOL-EN16931-R003); with neither, the
+      // customer's number with us is the reference the buyer knows us by.
+      buyerReference:
+        draft.buyerReference ??
+        billing.buyerReference ??
+        (draft.orderReference ? null : customer.number),
       paymentTerms: termsToJson(terms.terms),
       lineNetMinor: totals.lineNetMinor,
       allowanceMinor: totals.allowancesMinor,
