@@ -34,7 +34,7 @@ import './open-items-errors.js'
 // already (amount − open_amount) is a settlement of kind prior_settlement, so the open
 // amount is derived as for every invoice (invoice_open_item). The ledger gets the open
 // amount: receivable (on the customer) debit, opening_balance credit — one small entry per
-// customer and currency in each batch, posted on the day of the import (the cut-over).
+// customer and currency of the file, posted on the day of the import (the cut-over).
 //
 // Re-importing a file is refused: its numbers exist (each row says so). With skip-invalid
 // those rows are skipped and only new numbers are imported, so a file that was extended can
@@ -272,6 +272,7 @@ async function writeOpenItems(
     seller: await sellerSnapshot(ctx),
     receivable: await accountCodeFor(ctx, 'receivable'),
     openingBalance: await accountCodeFor(ctx, 'opening_balance'),
+    openingBalances: new Map(),
   }
   const write = (rows: OpenItemRow[]) => {
     const written = writeBatch(ctx, rows, context, summary).then(report)
@@ -302,14 +303,26 @@ async function writeOpenItems(
   }
   await write(batch)
   if (summary.imported !== rowsTotal) throw fileChanged()
+  const entries = openingEntries(context, summary.importId)
+  for (let start = 0; start < entries.length; start += openingEntriesPerPosting) {
+    await postJournalEntries(ctx, entries.slice(start, start + openingEntriesPerPosting))
+  }
+  summary.journalEntries = entries.length
 }
+
+// Entries handed to the ledger at a time: its audit and event payloads stay a few MB.
+const openingEntriesPerPosting = 5_000
 
 type WriteContext = {
   today: CalendarDate
   seller: unknown
   receivable: string
   openingBalance: string
+  /** What is open per customer and currency, summed over the whole file. */
+  openingBalances: Map<string, OpeningBalance>
 }
+
+type OpeningBalance = { customer: CustomerByNumber; currency: string; open: bigint; count: number }
 
 async function writeBatch(
   ctx: Ctx,
@@ -329,8 +342,7 @@ async function writeBatch(
   })
   await insertInvoices(ctx, items, context)
   await insertPriorSettlements(ctx, items, context, summary.importId)
-  const entries = openingEntries(items, context, summary.importId)
-  await postJournalEntries(ctx, entries)
+  addToOpeningBalances(context.openingBalances, items)
 
   const audits: AuditEntry[] = []
   const events: DomainEvent[] = []
@@ -361,7 +373,6 @@ async function writeBatch(
   await emitEvents(ctx, events)
 
   summary.imported += items.length
-  summary.journalEntries += entries.length
   for (const { row } of items) {
     let total = summary.totals.find((t) => t.currency === row.currency)
     if (!total) {
@@ -455,34 +466,25 @@ async function insertPriorSettlements(
       amount_minor text, currency text)`.execute(ctx.db)
 }
 
-/**
- * One entry per customer and currency of the batch: receivable debit on the customer,
- * opening_balance credit, each for the customer's open amount. Two lines each, because the
- * database checks an entry's balance once per line at commit.
- */
-function openingEntries(
-  items: Item[],
-  context: WriteContext,
-  importId: string,
-): JournalEntryInput[] {
-  const groups = new Map<
-    string,
-    { customer: CustomerByNumber; currency: string; open: bigint; count: number }
-  >()
+function addToOpeningBalances(balances: Map<string, OpeningBalance>, items: Item[]): void {
   for (const { row, customer } of items) {
     const key = `${customer.id}/${row.currency}`
-    const group = groups.get(key) ?? { customer, currency: row.currency, open: 0n, count: 0 }
-    group.open += row.openMinor
-    group.count++
-    groups.set(key, group)
+    const balance = balances.get(key) ?? { customer, currency: row.currency, open: 0n, count: 0 }
+    balance.open += row.openMinor
+    balance.count++
+    balances.set(key, balance)
   }
-  return [...groups.values()].map(({ customer, currency, open, count }) => ({
+}
+
+/**
+ * One entry per customer and currency of the whole file, posted after the last batch:
+ * receivable debit on the customer, opening_balance credit, for the customer's open amount.
+ * Two lines each, because the database checks an entry's balance once per line at commit.
+ */
+function openingEntries(context: WriteContext, importId: string): JournalEntryInput[] {
+  return [...context.openingBalances.values()].map(({ customer, currency, open, count }) => ({
     postedOn: context.today,
-    description:
-      `Opening balance of customer ${customer.number}: ${count} open item(s) in ${currency}`.slice(
-        0,
-        500,
-      ),
+    description: `Opening balance of customer ${customer.number}: ${count} open item(s) in ${currency}`,
     source: { type: 'open_items_import', id: importId },
     lines: [
       { accountCode: context.receivable, debitMinor: open, currency, customerId: customer.id },
