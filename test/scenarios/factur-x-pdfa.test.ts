@@ -40,7 +40,7 @@ describe('the Factur-X of an invoice PDF', async () => {
   const named = (dict: PDFDict | undefined, key: string) =>
     dict?.lookupMaybe(PDFName.of(key), PDFName)?.decodeText()
   const xmp = new TextDecoder('utf-8', { fatal: true }).decode(
-    decodePDFRawStream(pdf.catalog.lookup(PDFName.of('Metadata'), PDFRawStream)).decode(),
+    decodePDFRawStream(pdf.catalog.lookup(PDFName.of('Metadata')) as PDFRawStream).decode(),
   )
   const xmpText = (property: string) => {
     const match = new RegExp(
@@ -98,7 +98,7 @@ describe('the Factur-X of an invoice PDF', async () => {
     expect(intents.size()).toBe(1)
     const intent = intents.lookup(0, PDFDict)
     expect(named(intent, 'S')).toBe('GTS_PDFA1')
-    const profile = intent.lookup(PDFName.of('DestOutputProfile'), PDFRawStream)
+    const profile = intent.lookup(PDFName.of('DestOutputProfile')) as PDFRawStream
     expect(profile.dict.lookup(PDFName.of('N'), PDFNumber).asNumber()).toBe(3)
     const icc = Buffer.from(decodePDFRawStream(profile).decode())
     expect(icc.toString('latin1', 36, 40)).toBe('acsp') // the ICC signature
@@ -137,7 +137,7 @@ describe('the Factur-X of an invoice PDF', async () => {
     expect(spec.lookup(PDFName.of('F'), PDFString, PDFHexString).decodeText()).toBe('factur-x.xml')
     expect(spec.lookup(PDFName.of('UF'), PDFString, PDFHexString).decodeText()).toBe('factur-x.xml')
     expect(named(spec, 'AFRelationship')).toBe('Alternative')
-    const file = spec.lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F'), PDFRawStream)
+    const file = spec.lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F')) as PDFRawStream
     expect(named(file.dict, 'Subtype')).toBe('text/xml')
   })
 })
