@@ -1,76 +1,125 @@
 import { inflateSync } from 'node:zlib'
 
 // What a PDF says, for tests: the text of each page, and the images it carries. pdfkit writes
-// each page's content as one deflated stream, and with the standard fonts every text run is a
-// hex string of Windows-1252 codes inside a TJ array (`[<4661637475757200> 0] TJ`). So
-// inflating the streams and decoding those runs gives back exactly the text that was drawn,
-// without a PDF library that can read text. One text object (BT … ET) is one printed line.
+// each page's content as one deflated stream. Its text is in embedded fonts, so a text run is
+// a hex string of glyph ids inside a TJ array (`[<0029004400460057> 0] TJ`, after `/F1 8.5 Tf`
+// picks the font), and each font carries a ToUnicode CMap that maps its glyph ids back to the
+// characters. Inflating the streams and decoding the runs through those maps gives back
+// exactly the text that was drawn, without a PDF library that can read text. One text object
+// (BT … ET) is one printed line. A font without a ToUnicode map (a standard font, which is
+// not embedded) is an error: every font our PDFs use must be embedded.
 
-const winAnsiHigh: Record<number, string> = {
-  128: '€',
-  130: '‚',
-  131: 'ƒ',
-  132: '„',
-  133: '…',
-  134: '†',
-  135: '‡',
-  136: 'ˆ',
-  137: '‰',
-  138: 'Š',
-  139: '‹',
-  140: 'Œ',
-  142: 'Ž',
-  145: '‘',
-  146: '’',
-  147: '“',
-  148: '”',
-  149: '•',
-  150: '–',
-  151: '—',
-  152: '˜',
-  153: '™',
-  154: 'š',
-  155: '›',
-  156: 'œ',
-  158: 'ž',
-  159: 'Ÿ',
-}
+type PdfObject = { dictionary: string; data?: Buffer }
 
-type Stream = { dictionary: string; data: Buffer }
-
-function streams(pdf: Uint8Array): Stream[] {
+/** pdfkit's objects by number (it writes them plainly, without object streams). */
+function objects(pdf: Uint8Array): Map<number, PdfObject> {
   const bytes = Buffer.from(pdf)
   const text = bytes.toString('latin1')
-  const found: Stream[] = []
-  const pattern = /<<((?:(?!>>\s*stream)[\s\S])*)>>\s*stream\r?\n/g
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const start = match.index + match[0].length
-    const end = text.indexOf('endstream', start)
-    let raw = bytes.subarray(start, end)
-    if (raw.at(-1) === 0x0a) raw = raw.subarray(0, -1)
-    const dictionary = match[1]
-    found.push({
-      dictionary,
-      data: /\/FlateDecode/.test(dictionary) ? inflateSync(raw) : Buffer.from(raw),
-    })
-    pattern.lastIndex = end
+  const found = new Map<number, PdfObject>()
+  const objectStart = /(\d+) 0 obj\b/g
+  const streamStart = />>\s*stream\r?\n/g
+  for (let match = objectStart.exec(text); match; match = objectStart.exec(text)) {
+    const body = match.index + match[0].length
+    const end = text.indexOf('endobj', body)
+    streamStart.lastIndex = body
+    const stream = streamStart.exec(text)
+    if (!stream || stream.index > end) {
+      found.set(Number(match[1]), { dictionary: text.slice(body, end) })
+      objectStart.lastIndex = end
+      continue
+    }
+    const dictionary = text.slice(body, stream.index + 2)
+    const start = stream.index + stream[0].length
+    const length = Number(/\/Length (\d+)/.exec(dictionary)?.[1] ?? Number.NaN)
+    const raw = bytes.subarray(
+      start,
+      Number.isNaN(length) ? text.indexOf('endstream', start) : start + length,
+    )
+    const data = /\/FlateDecode/.test(dictionary) ? inflateSync(raw) : Buffer.from(raw)
+    found.set(Number(match[1]), { dictionary, data })
+    objectStart.lastIndex = start + raw.length
   }
   return found
 }
 
+/** Glyph id (as 4 hex digits) → text, from a ToUnicode CMap. */
+type CharacterMap = Map<string, string>
+
+function characterMap(cmap: string): CharacterMap {
+  const map: CharacterMap = new Map()
+  const hex = (value: number) => value.toString(16).padStart(4, '0')
+  const utf16 = (units: string) =>
+    String.fromCharCode(...(units.match(/[0-9a-f]{4}/gi) ?? []).map((u) => Number.parseInt(u, 16)))
+  for (const [, ranges] of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
+    const entries = /<(\w+)>\s*<(\w+)>\s*(\[[^\]]*\]|<[^>]*>)/g
+    for (const [, from, to, target] of ranges.matchAll(entries)) {
+      const first = Number.parseInt(from, 16)
+      const last = Number.parseInt(to, 16)
+      // An array gives each code its text; a single string is the first code's, counting up.
+      const targets = target.startsWith('[')
+        ? [...target.matchAll(/<([^>]*)>/g)].map((t) => t[1])
+        : []
+      const base = target.startsWith('<') ? Number.parseInt(target.slice(1, -1), 16) : 0
+      for (let code = first; code <= last; code++) {
+        map.set(
+          hex(code),
+          targets.length > 0 ? utf16(targets[code - first]) : utf16(hex(base + code - first)),
+        )
+      }
+    }
+  }
+  for (const [, chars] of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)) {
+    for (const [, code, target] of chars.matchAll(/<(\w+)>\s*<(\w*)>/g)) {
+      map.set(code.toLowerCase().padStart(4, '0'), utf16(target))
+    }
+  }
+  return map
+}
+
+/** The character map of each font, by the name pages use for it (`F1`, `F2`, …). */
+function fontMaps(all: Map<number, PdfObject>): Map<string, CharacterMap | undefined> {
+  const byName = new Map<string, CharacterMap | undefined>()
+  for (const { dictionary } of all.values()) {
+    const fonts = /\/Font\s*<<([^>]*)>>/.exec(dictionary)?.[1] ?? ''
+    for (const [, name, number] of fonts.matchAll(/\/(\w+) (\d+) 0 R/g)) {
+      const font = all.get(Number(number))?.dictionary ?? ''
+      const toUnicode = /\/ToUnicode (\d+) 0 R/.exec(font)?.[1]
+      const cmap = toUnicode ? all.get(Number(toUnicode))?.data : undefined
+      byName.set(name, cmap ? characterMap(cmap.toString('latin1')) : undefined)
+    }
+  }
+  return byName
+}
+
 /** The text of every page, one printed line per array entry. */
 export function pdfPages(pdf: Uint8Array): string[][] {
-  return streams(pdf)
-    .filter((stream) => !/\/Subtype\s*\/Image/.test(stream.dictionary))
-    .map((stream) => stream.data.toString('latin1'))
+  const all = objects(pdf)
+  const fonts = fontMaps(all)
+  return [...all.values()]
+    .filter((object) => object.data && !/\/Subtype\s*\/Image/.test(object.dictionary))
+    .map((object) => object.data?.toString('latin1') ?? '')
     .filter((content) => content.includes(' TJ'))
     .map((content) => {
       const lines: string[] = []
+      let font: CharacterMap | undefined
       for (const block of content.split(/\bBT\b/).slice(1)) {
-        const runs = [...block.matchAll(/\[([^\]]*)\] TJ/g)].flatMap((m) =>
-          [...m[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => decode(h[1])),
-        )
-        if (runs.length > 0) lines.push(runs.join(''))
+        let line = ''
+        for (const [, name, runs] of block.matchAll(/\/(\w+) [\d.]+ Tf|\[([^\]]*)\] TJ/g)) {
+          if (name) {
+            font = fonts.get(name)
+            if (!font) throw new Error(`font ${name} has no ToUnicode map: is it embedded?`)
+            continue
+          }
+          for (const [, hex] of runs.matchAll(/<([0-9a-fA-F]*)>/g)) {
+            for (const code of hex.toLowerCase().match(/.{4}/g) ?? []) {
+              const char = font?.get(code)
+              if (char === undefined)
+                throw new Error(`glyph ${code} is not in the font's ToUnicode map`)
+              line += char
+            }
+          }
+        }
+        if (line !== '') lines.push(line)
       }
       return lines
     })
@@ -83,15 +132,6 @@ export function pdfText(pdf: Uint8Array): string {
     .join('\n')
 }
 
-function decode(hex: string): string {
-  let out = ''
-  for (let i = 0; i < hex.length; i += 2) {
-    const code = Number.parseInt(hex.slice(i, i + 2), 16)
-    out += winAnsiHigh[code] ?? String.fromCharCode(code)
-  }
-  return out
-}
-
 export type PdfImage = { width: number; height: number; colourSpace: string; data: Buffer }
 
 /**
@@ -99,12 +139,12 @@ export type PdfImage = { width: number; height: number; colourSpace: string; dat
  * predictor), so `data` holds each row behind its filter-type byte.
  */
 export function pdfImages(pdf: Uint8Array): PdfImage[] {
-  return streams(pdf)
-    .filter((stream) => /\/Subtype\s*\/Image/.test(stream.dictionary))
-    .map((stream) => ({
-      width: Number(/\/Width (\d+)/.exec(stream.dictionary)?.[1]),
-      height: Number(/\/Height (\d+)/.exec(stream.dictionary)?.[1]),
-      colourSpace: /\/ColorSpace \/(\w+)/.exec(stream.dictionary)?.[1] ?? '',
-      data: stream.data,
+  return [...objects(pdf).values()]
+    .filter((object) => object.data && /\/Subtype\s*\/Image/.test(object.dictionary))
+    .map((object) => ({
+      width: Number(/\/Width (\d+)/.exec(object.dictionary)?.[1]),
+      height: Number(/\/Height (\d+)/.exec(object.dictionary)?.[1]),
+      colourSpace: /\/ColorSpace \/(\w+)/.exec(object.dictionary)?.[1] ?? '',
+      data: object.data ?? Buffer.alloc(0),
     }))
 }

@@ -46,11 +46,16 @@ describe('numbers and dates in the reader’s language', () => {
 })
 
 describe('printable', () => {
-  test('keeps what the standard fonts can print, Dutch and German letters and the euro sign', () => {
-    expect(printable('vóór € 5 — Müller, Œuvre, ½')).toBe('vóór € 5 — Müller, Œuvre, ½')
+  test('keeps every letter the embedded font has: Latin with any accent, the euro sign, marks', () => {
+    const text = 'vóór € 5 — Müller, Œuvre, ½, Łódź Dvořák Ağaç İzmir Øster − 5 ✓'
+    expect(printable(text)).toBe(text)
   })
 
-  test('prints the base letter for letters outside Windows-1252, and ? for the rest', () => {
-    expect(printable('Łódź Dvořák − 5 ✓')).toBe('?ódz Dvorák - 5 ?')
+  test('composes a letter and its combining accent into the one letter', () => {
+    expect(printable('Dvor\u030ca\u0301k')).toBe('Dvořák')
+  })
+
+  test('prints ? for what the font has no glyph for, and drops control characters', () => {
+    expect(printable('株式会社 A\u0007B\tC\r\nD')).toBe('???? AB C\nD')
   })
 })

@@ -1,6 +1,7 @@
 import type { CalendarDate } from '../../core/dates.js'
 import { type Decimal, formatAmount, formatDecimal } from '../../core/money.js'
 import type { DocumentLanguage } from '../invoicing/index.js'
+import { documentFonts } from './fonts.js'
 import { labels } from './labels.js'
 
 // Amounts, numbers and dates as a reader of each language expects them. Everything is done
@@ -54,31 +55,28 @@ export function rgbOf(colour: string): [number, number, number] {
   return [(value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff]
 }
 
-// The standard PDF fonts (Helvetica) cover Windows-1252 only. A character outside it would
-// print as garbage, so we print the letter without its accent when there is one ('ł' stays
-// unknown and becomes '?'), and plain ASCII for the typographic marks that have none.
-const winAnsiExtra = new Set(
-  '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ'.split('').map((char) => char.charCodeAt(0)),
-)
-const replacements: Record<string, string> = { '−': '-', '‐': '-', '‑': '-', '\u202f': ' ' }
+// The embedded DejaVu Sans prints Latin with every accent, Greek, Cyrillic and the euro sign.
+// A character it has no glyph for (Chinese, say) would print as an empty box: it prints as
+// '?', or without its accent when only the accented form is missing. Text is composed first
+// (NFC), so an 'e' followed by a combining acute prints as the one glyph 'é'.
+function inFont(char: string): boolean {
+  const { regular, bold } = documentFonts()
+  const code = char.codePointAt(0) ?? 0
+  return regular.hasGlyphForCodePoint(code) && bold.hasGlyphForCodePoint(code)
+}
 
 export function printable(text: string): string {
   let out = ''
-  for (const char of text) {
-    const code = char.charCodeAt(0)
-    if (
-      (code >= 0x20 && code <= 0x7e) ||
-      (code >= 0xa0 && code <= 0xff) ||
-      winAnsiExtra.has(code)
-    ) {
+  for (const char of text.normalize('NFC')) {
+    if (char === '\n' || (char >= ' ' && inFont(char))) {
       out += char
-    } else if (char === '\n') {
-      out += char
-    } else if (replacements[char]) {
-      out += replacements[char]
+    } else if (char === '\t') {
+      out += ' '
+    } else if (char < ' ' || (char >= '\u007f' && char < '\u00a0')) {
+      // control characters print nothing
     } else {
       const base = char.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-      out += base.length === 1 && base.charCodeAt(0) < 0x7f ? base : '?'
+      out += base.length === 1 && inFont(base) ? base : '?'
     }
   }
   return out

@@ -150,6 +150,44 @@ describe('a Dutch invoice', async () => {
   })
 })
 
+describe('names in Czech, Polish, Danish and Turkish', async () => {
+  const doc = invoiceDocument({
+    buyer: {
+      name: 'Dvořák Łódź Øster Ağaç s.r.o.',
+      customerNumber: 'C-3003',
+      address: {
+        lines: ['ul. Świętokrzyska 12'],
+        postalCode: '00-916',
+        city: 'Kraków',
+        country: 'PL',
+      },
+      contact: { name: 'Şükrü Yılmaz' },
+    },
+    lines: [{ code: 'ŽLUŤ-1', name: 'Příčný nosník, ǆ ő ű ș ț', quantity: '1', price: '10.00' }],
+  })
+  const pdf = await renderInvoicePdf(doc, look)
+
+  test('prints the buyer’s name exactly, on a line of its own', () => {
+    expect(pdfPages(pdf)[0]).toContain('Dvořák Łódź Øster Ağaç s.r.o.')
+  })
+
+  test('prints the address, the contact and the line with every accent', () => {
+    const text = flat(pdf)
+    expect(text).toContain('t.a.v. Şükrü Yılmaz ul. Świętokrzyska 12 00-916  Kraków Polen')
+    expect(text).toContain('ŽLUŤ-1 Příčný nosník, ǆ ő ű ș ț')
+  })
+
+  test('embeds its fonts: DejaVu Sans subsets, no standard font', () => {
+    const raw = Buffer.from(pdf).toString('latin1')
+    const fonts = [...raw.matchAll(/\/BaseFont \/(\S+)/g)].map((m) => m[1])
+    expect(new Set(fonts.map((font) => font.replace(/^[A-Z]{6}\+/, '')))).toEqual(
+      new Set(['DejaVuSans', 'DejaVuSans-Bold']),
+    )
+    expect(raw.match(/\/FontFile2 /g)?.length).toBe(2)
+    expect(raw).not.toContain('Helvetica')
+  })
+})
+
 describe('an English invoice to Germany: intra-EU supply, an allowance, instalments, RF', async () => {
   const doc = invoiceDocument({
     language: 'en',

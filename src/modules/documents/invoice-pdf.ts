@@ -117,10 +117,10 @@ function drawLines(
     // Wide enough for a four-digit line number on one row.
     { header: l.line, width: 30 },
     { header: l.itemCode, width: 58 },
-    { header: l.item, width: 126 },
+    { header: l.item, width: 118 },
     { header: l.quantity, width: 58, align: 'right' },
     { header: l.unitPrice, width: 58, align: 'right' },
-    { header: l.discount, width: 40, align: 'right' },
+    { header: l.discount, width: 48, align: 'right' },
     { header: l.vat, width: 46, align: 'right' },
     { header: l.netAmount, width: contentWidth - 416, align: 'right' },
   ]

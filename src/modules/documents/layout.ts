@@ -1,12 +1,13 @@
 import PDFDocument from 'pdfkit'
 import type { DocumentLanguage, PostalAddress, Seller } from '../invoicing/index.js'
+import { documentFonts } from './fonts.js'
 import { printable, rgbOf } from './format.js'
 import { labels } from './labels.js'
 
 // The page furniture both PDFs share: an A4 page with the tenant's logo and the seller top
 // left and right, tables whose header band repeats on every page they run onto, and a footer
-// with "page n of m" written once the page count is known. Helvetica is one of the PDF
-// standard fonts: nothing is embedded, so a PDF of a few lines is a few kilobytes.
+// with "page n of m" written once the page count is known. The text is in DejaVu Sans,
+// embedded and subset to the glyphs the document uses (fonts.ts).
 
 /** The tenant's look (billing_settings): logo, headings and table header band. */
 export type DocumentLook = {
@@ -29,8 +30,8 @@ const top = 45
 export const bottom = pageHeight - 62
 const footerY = pageHeight - 42
 
-export const regular = 'Helvetica'
-export const bold = 'Helvetica-Bold'
+export const regular = 'DejaVuSans'
+export const bold = 'DejaVuSans-Bold'
 export const grey = '#555555'
 const rule = '#c8c8c8'
 const ink = '#000000'
@@ -41,8 +42,13 @@ export function newPdf(meta: {
   subject: string
   language: DocumentLanguage
 }): Pdf {
-  return new PDFDocument({
+  const fonts = documentFonts()
+  // pdfkit takes a font fontkit has parsed as well as a file (its types know only the file):
+  // the parsed font is shared by every document. As the default font it also keeps pdfkit
+  // from loading Helvetica, which would not be embedded.
+  const pdf = new PDFDocument({
     size: 'A4',
+    font: fonts.regular as unknown as string,
     margins: { top, bottom: pageHeight - bottom, left, right: pageWidth - right },
     bufferPages: true,
     lang: meta.language,
@@ -54,6 +60,9 @@ export function newPdf(meta: {
       Creator: 'o2c',
     },
   })
+  pdf.registerFont(regular, fonts.regular as unknown as Buffer)
+  pdf.registerFont(bold, fonts.bold as unknown as Buffer)
+  return pdf
 }
 
 /** Writes "page n of m" on every page, ends the document and returns its bytes. */

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type EInvoiceFormat, FormatFactoryService, type Logger } from '@e-invoice-eu/core'
 import type { InvoiceDocument } from '../invoicing/index.js'
+import { type FacturXWriter, withPdfACorrections } from './pdfa.js'
 import { ublModelOf } from './ubl-model.js'
 
 // The e-invoice renderers: pure functions of an InvoiceDocument. They call the format
@@ -24,6 +25,7 @@ function format(name: 'UBL' | 'CII' | 'Factur-X-EN16931'): EInvoiceFormat {
   if (!formats[name]) {
     const service = factory.createFormatService(name, quiet)
     if (name !== 'UBL') withCiiCorrections(service as EInvoiceFormat & XmlWriter)
+    if (name === 'Factur-X-EN16931') withPdfACorrections(service as unknown as FacturXWriter)
     formats[name] = service
   }
   return formats[name]
@@ -125,8 +127,9 @@ export async function renderCii(doc: InvoiceDocument): Promise<string> {
  *
  *   const hybrid = await renderFacturX(doc, await renderInvoicePdf(doc))
  *
- * Whether the result is valid PDF/A-3b also depends on the PDF given (embedded fonts, no
- * transparency); the library adds the sRGB output intent, the metadata and the attachment.
+ * Whether the result is valid PDF/A-3b also depends on the PDF given: renderInvoicePdf embeds
+ * its fonts. The library adds the sRGB output intent, the metadata, the ID and the attachment;
+ * pdfa.ts completes what it leaves short of PDF/A.
  */
 export async function renderFacturX(doc: InvoiceDocument, pdf: Uint8Array): Promise<Uint8Array> {
   const model = ublModelOf(doc, 'cii')
