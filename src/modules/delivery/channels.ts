@@ -1,3 +1,4 @@
+import { DomainError } from '../../core/errors.js'
 import type { InvoiceDocument } from '../invoicing/index.js'
 import { type Mail, type MailOutcome, type MailSettings, sendMail } from './mailer.js'
 import { documentMail, portalMail } from './messages.js'
@@ -66,10 +67,13 @@ export function invoiceChannel(
 function emailChannel(settings: ChannelSettings): InvoiceChannel {
   return {
     async send(parcel, renderer) {
-      const [pdf, ubl] = await Promise.all([
-        renderer.pdf(parcel.document, parcel.look),
-        renderer.ubl(parcel.document),
-      ])
+      const pdf = await renderer.pdf(parcel.document, parcel.look)
+      // The UBL rides along for the buyer's bookkeeping. A buyer Peppol cannot address (a
+      // consumer without KvK or VAT id) cannot have a valid one, and gets the PDF alone.
+      const ubl = await renderer.ubl(parcel.document).catch((error: unknown) => {
+        if (error instanceof DomainError) return null
+        throw error
+      })
       const text = documentMail(parcel.document, parcel.link)
       return mailOrDefer(settings, {
         to: parcel.recipient,
@@ -80,11 +84,15 @@ function emailChannel(settings: ChannelSettings): InvoiceChannel {
             contentType: 'application/pdf',
             content: pdf,
           },
-          {
-            filename: fileName(parcel.document, 'ubl'),
-            contentType: 'application/xml',
-            content: Buffer.from(ubl, 'utf8'),
-          },
+          ...(ubl === null
+            ? []
+            : [
+                {
+                  filename: fileName(parcel.document, 'ubl'),
+                  contentType: 'application/xml',
+                  content: Buffer.from(ubl, 'utf8'),
+                },
+              ]),
         ],
       })
     },

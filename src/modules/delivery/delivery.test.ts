@@ -233,6 +233,27 @@ describe('an invoice by email', () => {
     expect(withoutSoftLineBreaks(noteMail.raw)).not.toContain('/pay/')
     expect(await steps(note.id)).toEqual(['issued', 'queued', 'sent'])
   })
+
+  test('a consumer, whom Peppol cannot address, gets the PDF without a UBL', async () => {
+    const consumerDocument = {
+      ...twoRates,
+      buyer: {
+        ...twoRates.buyer,
+        vatId: undefined,
+        legalId: undefined,
+        electronicAddress: undefined,
+      },
+    }
+    const { invoice } = await tenant.run(async (ctx) => {
+      const buyer = await customer(ctx, { contacts: [contact('M. Jansen', 'm@jansen.nl', [])] })
+      return { invoice: await issue(ctx, buyer.id, consumerDocument) }
+    })
+    await worker.drain()
+    const mail = mailTo('m@jansen.nl')
+    expect(mail.raw).toContain(`filename=${invoice.document.number}.pdf`)
+    expect(mail.raw).not.toContain('.ubl.xml')
+    expect(await steps(invoice.id)).toEqual(['issued', 'queued', 'sent'])
+  })
 })
 
 describe('an invoice by Peppol', () => {
