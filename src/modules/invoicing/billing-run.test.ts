@@ -146,6 +146,8 @@ describe('the consolidated billing run', () => {
       runConsolidatedBilling(acme.run, {
         periodEnd: '2026-04-12',
         frequency: 'weekly',
+        // Two invoices per transaction: the crash comes after the first batch committed.
+        batchSize: 2,
         onProgress: (done) => {
           if (done === 2) throw crash
         },
