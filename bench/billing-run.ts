@@ -13,7 +13,8 @@ import type { Benchmark, Figure } from './harness.js'
 // set up set-based: one customer, order and shipment made through the services, then cloned
 // with SQL (generate_series), so the setup takes seconds and the run is what is timed. The
 // run itself goes through the real path: selection, recordInvoicedQuantities, draft, issue
-// (number, VAT, ledger, audit, outbox) and the run's bookkeeping, one transaction per invoice.
+// (number, VAT, ledger, audit, outbox) and the run's bookkeeping, in batches of invoices per
+// transaction (billing-run.ts invoicesPerTransaction).
 
 const invoicesToMake = Number(process.env.BENCH_BILLING_INVOICES ?? 100_000)
 

@@ -146,6 +146,8 @@ describe('the consolidated billing run', () => {
       runConsolidatedBilling(acme.run, {
         periodEnd: '2026-04-12',
         frequency: 'weekly',
+        // Two invoices per transaction: the crash comes after the first batch committed.
+        batchSize: 2,
         onProgress: (done) => {
           if (done === 2) throw crash
         },
@@ -254,5 +256,47 @@ describe('the consolidated billing run', () => {
       period_end: '2026-05-10',
     })
     expect(reader.status).toBe(403)
+  })
+
+  test('a customer that cannot be billed fails alone: the rest of its batch is billed, numbers stay gapless', async () => {
+    const customers = await Promise.all([1, 2, 3, 4, 5].map(() => billedCustomer(a, 'monthly')))
+    for (const customerId of customers) {
+      const order = await confirmedOrder(a, customerId, [orderLine('A', '1')])
+      await ship(a, order, [[0, '1']], '2026-05-07T10:00:00+02:00')
+    }
+    const bad = customers[2] as string
+    // No address: issuing refuses the buyer (invoicing.buyer_incomplete).
+    await acme.run((ctx) =>
+      ctx.db.deleteFrom('customerAddress').where('customerId', '=', bad).execute(),
+    )
+    clock.set('2026-06-01T05:00:00Z')
+    const run = await runConsolidatedBilling(acme.run, {
+      periodEnd: '2026-05-31',
+      frequency: 'monthly',
+    })
+    expect(run.status).toBe('completed')
+    expect(run.failures).toEqual([
+      expect.objectContaining({ customer_id: bad, code: 'invoicing.buyer_incomplete' }),
+    ])
+    for (const customerId of customers) {
+      expect(await invoicesOf(customerId)).toHaveLength(customerId === bad ? 0 : 1)
+    }
+    const sequences = await acme.run((ctx) =>
+      ctx.db
+        .selectFrom('invoice')
+        .select(['series', 'fiscalYear', 'sequence'])
+        .where('status', '=', 'issued')
+        .where('documentType', '=', 'invoice')
+        .execute(),
+    )
+    const perSeries = new Map<string, bigint[]>()
+    for (const row of sequences) {
+      const key = `${row.series}/${row.fiscalYear}`
+      perSeries.set(key, [...(perSeries.get(key) ?? []), BigInt(row.sequence as bigint)])
+    }
+    for (const numbers of perSeries.values()) {
+      numbers.sort((x, y) => (x < y ? -1 : 1))
+      expect(numbers).toEqual(numbers.map((_, i) => BigInt(i + 1)))
+    }
   })
 })

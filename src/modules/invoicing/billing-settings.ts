@@ -55,7 +55,21 @@ export const logoBytesMax = 256 * 1024
 // Codes are two digits in the payment reference (see issue.ts).
 const seriesCodeMax = 99
 
-export async function getBillingSettings(ctx: Ctx): Promise<BillingSettings | null> {
+// The settings as read in a transaction: issuing reads them for the draft, the issue and (in a
+// billing run's batch) every invoice of the batch. Writing them here forgets the copy.
+const settingsOfTransaction = new WeakMap<Ctx, Promise<BillingSettings | null>>()
+
+export function getBillingSettings(ctx: Ctx): Promise<BillingSettings | null> {
+  let settings = settingsOfTransaction.get(ctx)
+  if (!settings) {
+    settings = readBillingSettings(ctx)
+    settingsOfTransaction.set(ctx, settings)
+    settings.catch(() => settingsOfTransaction.delete(ctx))
+  }
+  return settings
+}
+
+async function readBillingSettings(ctx: Ctx): Promise<BillingSettings | null> {
   const row = await ctx.db.selectFrom('billingSettings').selectAll().executeTakeFirst()
   if (!row) return null
   return {
@@ -161,6 +175,7 @@ export async function putBillingSettings(
       .values({ tenantId: ctx.tenantId, ...columns })
       .execute()
   }
+  settingsOfTransaction.delete(ctx)
   const after = (await getBillingSettings(ctx)) as BillingSettings
   await recordAudit(ctx, {
     entityType: 'billing_settings',
@@ -202,6 +217,7 @@ export async function putBillingLogo(ctx: Ctx, bytes: Buffer): Promise<BillingSe
       version: eb('version', '+', 1),
     }))
     .execute()
+  settingsOfTransaction.delete(ctx)
   await recordAudit(ctx, {
     entityType: 'billing_settings',
     entityId: ctx.tenantId,

@@ -104,8 +104,11 @@ export async function billShipments(
 }
 
 /**
- * Pages through a selection and bills each group in a transaction of its own. `onInvoice`
- * runs inside the invoice's transaction (the billing run links the invoice to itself there).
+ * Pages through a selection and bills its groups, `batchSize` invoices per transaction (one
+ * unless told). `onInvoice` runs inside the invoice's transaction (the billing run links the
+ * invoice to itself there). A batch commits whole or not at all, so the numbers stay gapless;
+ * a batch that fails is billed again one invoice per transaction, so one bad customer costs
+ * only its own invoice and the rest of its batch is billed.
  */
 export async function billSelection(
   inTransaction: TenantTransactions,
@@ -117,46 +120,71 @@ export async function billSelection(
     onInvoice?: (ctx: Ctx, invoice: BilledInvoice) => Promise<void>
     onFailure?: (failure: BillingFailure) => Promise<void>
     onProgress?: BillingProgress
+    batchSize?: number
   },
 ): Promise<BillingOutcome> {
   const outcome: BillingOutcome = { invoices: [], failures: [], skipped: 0 }
+  const batchSize = Math.max(1, options.batchSize ?? 1)
   let afterKey: string | undefined
   let done = 0
+  const billInTransaction = (batch: BillableGroup[]) =>
+    inTransaction(async (ctx) => {
+      const billed: BilledInvoice[] = []
+      for (const group of batch) {
+        const invoice = await billGroup(ctx, group, {
+          origin: options.origin,
+          issueDate: options.issueDate,
+          period: options.period?.(group),
+        })
+        await options.onInvoice?.(ctx, invoice)
+        billed.push(invoice)
+      }
+      return billed
+    })
+  const billOne = async (group: BillableGroup) => {
+    try {
+      const [billed] = await billInTransaction([group])
+      outcome.invoices.push(billed as BilledInvoice)
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error
+      // Another billing call took these lines first: they are billed, once.
+      if (error.code === 'shipments.invoiced_exceeds_shipped') {
+        outcome.skipped++
+      } else {
+        const failure = {
+          customerId: group.customerId,
+          currency: group.currency,
+          groupKey: group.key,
+          code: error.code,
+          detail: error.message,
+        }
+        outcome.failures.push(failure)
+        await options.onFailure?.(failure)
+      }
+    }
+    options.onProgress?.(++done)
+  }
   for (;;) {
     const groups = await inTransaction((ctx) =>
-      billableGroups(ctx, scope, { afterKey, groupsMax: groupsPerPageMax }),
+      billableGroups(ctx, scope, { afterKey, groupsMax: Math.max(groupsPerPageMax, batchSize) }),
     )
     if (groups.length === 0) break
-    for (const group of groups) {
-      try {
-        const billed = await inTransaction(async (ctx) => {
-          const invoice = await billGroup(ctx, group, {
-            origin: options.origin,
-            issueDate: options.issueDate,
-            period: options.period?.(group),
-          })
-          await options.onInvoice?.(ctx, invoice)
-          return invoice
-        })
-        outcome.invoices.push(billed)
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error
-        // Another billing call took these lines first: they are billed, once.
-        if (error.code === 'shipments.invoiced_exceeds_shipped') {
-          outcome.skipped++
-        } else {
-          const failure = {
-            customerId: group.customerId,
-            currency: group.currency,
-            groupKey: group.key,
-            code: error.code,
-            detail: error.message,
-          }
-          outcome.failures.push(failure)
-          await options.onFailure?.(failure)
-        }
+    for (let start = 0; start < groups.length; start += batchSize) {
+      const batch = groups.slice(start, start + batchSize)
+      if (batch.length === 1) {
+        await billOne(batch[0] as BillableGroup)
+        continue
       }
-      options.onProgress?.(++done)
+      let billed: BilledInvoice[]
+      try {
+        billed = await billInTransaction(batch)
+      } catch {
+        // Rolled back whole: bill them one by one, so each failure is its group's alone.
+        for (const group of batch) await billOne(group)
+        continue
+      }
+      outcome.invoices.push(...billed)
+      for (let i = 0; i < billed.length; i++) options.onProgress?.(++done)
     }
     afterKey = groups[groups.length - 1].key
   }

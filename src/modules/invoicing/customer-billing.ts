@@ -28,13 +28,22 @@ export type CustomerBilling = {
 export type CustomerBillingInput = Omit<CustomerBilling, 'customerId' | 'version'>
 
 export async function getCustomerBilling(ctx: Ctx, customerId: string): Promise<CustomerBilling> {
+  const billing = await customerBillingOrDefaults(ctx, customerId)
+  if (billing.version === 0) await getCustomerHeader(ctx, customerId) // not found for an unknown customer
+  return billing
+}
+
+/** The profile of a customer known to exist (issuing has just read it): the defaults if none. */
+export async function customerBillingOrDefaults(
+  ctx: Ctx,
+  customerId: string,
+): Promise<CustomerBilling> {
   const row = await ctx.db
     .selectFrom('customerBilling')
     .selectAll()
     .where('customerId', '=', customerId)
     .executeTakeFirst()
   if (!row) {
-    await getCustomerHeader(ctx, customerId) // not found for an unknown customer
     return {
       customerId,
       billingFrequency: 'per_shipment',

@@ -143,13 +143,19 @@ export async function requireRateOn(
   return rate
 }
 
+// Read once per transaction: a billing run's batch issues many invoices in one.
+const accountingCurrencyOfTransaction = new WeakMap<Ctx, string>()
+
 /** The tenant's accounting currency (its base currency). */
 export async function accountingCurrency(ctx: Ctx): Promise<string> {
+  const known = accountingCurrencyOfTransaction.get(ctx)
+  if (known) return known
   const tenant = await ctx.db
     .selectFrom('tenant')
     .select('baseCurrency')
     .where('tenantId', '=', ctx.tenantId)
     .executeTakeFirstOrThrow()
+  accountingCurrencyOfTransaction.set(ctx, tenant.baseCurrency)
   return tenant.baseCurrency
 }
 

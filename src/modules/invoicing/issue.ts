@@ -21,7 +21,7 @@ import {
 } from '../ledger/index.js'
 import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
 import { withVatSplitFromGross } from './credit-amount.js'
-import { type CustomerBilling, getCustomerBilling } from './customer-billing.js'
+import { type CustomerBilling, customerBillingOrDefaults } from './customer-billing.js'
 import type { Buyer, ElectronicAddress, Seller, VatCategory } from './document.js'
 import { insertVatBreakdown } from './drafts.js'
 import { derivedElectronicAddress } from './electronic-address.js'
@@ -60,7 +60,7 @@ export async function issueInvoice(
   const draft = await lockForIssue(ctx, invoiceId)
   const settings = await requireBillingSettings(ctx)
   const customer = await getCustomer(ctx, draft.customerId)
-  const billing = await getCustomerBilling(ctx, draft.customerId)
+  const billing = await customerBillingOrDefaults(ctx, draft.customerId)
   const seller = sellerSnapshot(settings.seller)
   const buyer = buyerSnapshot(customer, billing)
 
@@ -113,8 +113,11 @@ export async function issueInvoice(
   }
   // The breakdown of the draft is replaced by the one computed now, before the row turns
   // issued (after that, the trigger of 0008 refuses any change to it).
-  await ctx.db.deleteFrom('invoiceVat').where('invoiceId', '=', draft.id).execute()
-  await insertVatBreakdown(ctx, draft.id, computed)
+  // (Rewritten only when it differs: the draft's is usually the same, computed from the same lines.)
+  if (!sameBreakdown(draft.vatBreakdown, computed.vatBreakdown)) {
+    await ctx.db.deleteFrom('invoiceVat').where('invoiceId', '=', draft.id).execute()
+    await insertVatBreakdown(ctx, draft.id, computed)
+  }
 
   const series =
     draft.documentType === 'invoice' ? settings.invoiceSeries : settings.creditNoteSeries
@@ -189,14 +192,7 @@ export async function issueInvoice(
 }
 
 async function lockForIssue(ctx: Ctx, invoiceId: string): Promise<Invoice> {
-  if (!isUuid(invoiceId)) throw notFound('invoice', invoiceId)
-  const row = await ctx.db
-    .selectFrom('invoice')
-    .select(['status', 'number', 'origin'])
-    .where('id', '=', invoiceId)
-    .forUpdate()
-    .executeTakeFirst()
-  if (!row) throw notFound('invoice', invoiceId)
+  const row = await getInvoice(ctx, invoiceId, { forUpdate: true })
   if (row.status !== 'draft') {
     throw domainError(
       'invoicing.already_issued',
@@ -204,7 +200,26 @@ async function lockForIssue(ctx: Ctx, invoiceId: string): Promise<Invoice> {
       { invoice_id: invoiceId, number: row.number },
     )
   }
-  return getInvoice(ctx, invoiceId)
+  return row
+}
+
+/** Whether two VAT breakdowns have the same rows (order aside), as stored. */
+function sameBreakdown(
+  stored: readonly ComputedTotals['vatBreakdown'][number][],
+  computed: readonly ComputedTotals['vatBreakdown'][number][],
+): boolean {
+  const key = (row: ComputedTotals['vatBreakdown'][number]) =>
+    [
+      row.category,
+      formatDecimal(row.rate, 4),
+      row.taxableMinor,
+      row.vatMinor,
+      row.exemptionReason ?? '',
+      row.exemptionReasonCode ?? '',
+    ].join('|')
+  const a = stored.map(key).sort()
+  const b = computed.map(key).sort()
+  return a.length === b.length && a.every((k, i) => k === b[i])
 }
 
 /** The totals as EN 16931 computes them from the stored lines; exemption texts as drafted. */
@@ -397,6 +412,22 @@ const ledgerPurposes: AccountPurpose[] = [
   'vat_payable_other',
 ]
 
+// The chart as read in a transaction: a billing run's batch posts many entries in one.
+// postJournalEntry still checks every code it is given against the accounts table.
+const chartOfTransaction = new WeakMap<Ctx, Awaited<ReturnType<typeof listAccounts>>>()
+
+async function chartOf(ctx: Ctx) {
+  const known = chartOfTransaction.get(ctx)
+  if (known) return known
+  // The chart exists after the first posting; only a tenant without one gets the default.
+  let accounts = await listAccounts(ctx)
+  if (!ledgerPurposes.every((purpose) => accounts.some((a) => a.purpose === purpose))) {
+    accounts = await ensureChartOfAccounts(ctx)
+  }
+  chartOfTransaction.set(ctx, accounts)
+  return accounts
+}
+
 /**
  * The journal entry of an issued document. An invoice debits the receivable (what the
  * customer pays, on the customer) and the customer's prepayments (what was paid before),
@@ -408,11 +439,7 @@ async function postIssueEntry(
   invoice: Invoice & { number: string; issueDate: CalendarDate },
   computed: ComputedTotals,
 ): Promise<void> {
-  // The chart exists after the first posting; only a tenant without one gets the default.
-  let accounts = await listAccounts(ctx)
-  if (!ledgerPurposes.every((purpose) => accounts.some((a) => a.purpose === purpose))) {
-    accounts = await ensureChartOfAccounts(ctx)
-  }
+  const accounts = await chartOf(ctx)
   const codeOf = (purpose: AccountPurpose): string => {
     const account = accounts.find((a) => a.purpose === purpose && a.active)
     if (!account) throw new Error(`The chart of accounts has no active ${purpose} account`)

@@ -102,9 +102,13 @@ export type InvoiceSummary = Omit<
 > & { customerName: string | null }
 
 /** One invoice or credit note with its lines, allowances and charges, VAT and settlements. */
-export async function getInvoice(ctx: Ctx, id: string): Promise<Invoice> {
+export async function getInvoice(
+  ctx: Ctx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Invoice> {
   if (!isUuid(id)) throw notFound('invoice', id)
-  const row = await ctx.db
+  const query = ctx.db
     .selectFrom('invoice')
     .selectAll('invoice')
     .select((eb) =>
@@ -115,7 +119,8 @@ export async function getInvoice(ctx: Ctx, id: string): Promise<Invoice> {
         .as('openMinor'),
     )
     .where('id', '=', id)
-    .executeTakeFirst()
+  // Issuing locks the row it reads (the only writer of a draft's status holds it till commit).
+  const row = await (options.forUpdate ? query.forUpdate() : query).executeTakeFirst()
   if (!row) throw notFound('invoice', id)
   const [lines, allowances, vat, settlements] = await Promise.all([
     ctx.db
