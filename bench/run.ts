@@ -2,17 +2,28 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { billingRun } from './billing-run.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { invoicePdf } from './invoice-pdf.js'
+import { invoicesIssue } from './invoices-issue.js'
+import { openItemsImport } from './open-items-import.js'
 import { ordersConfirm } from './orders-confirm.js'
 
 // `npm run bench`: every benchmark on PGlite (a fresh data folder) and on PostgreSQL (a fresh
 // database on BENCH_POSTGRES_URL, default 127.0.0.1:5432 as postgres, dropped afterwards),
 // then one table of figures. `npm run bench -- customers` runs the benchmarks whose name
 // contains "customers". A new benchmark is a file exporting a Benchmark, added here:
-const benchmarks: Benchmark[] = [customersImport, ordersConfirm, einvoiceRender, invoicePdf]
+const benchmarks: Benchmark[] = [
+  customersImport,
+  ordersConfirm,
+  einvoiceRender,
+  invoicePdf,
+  invoicesIssue,
+  billingRun,
+  openItemsImport,
+]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 

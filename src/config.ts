@@ -10,6 +10,11 @@ const configSchema = z.object({
   O2C_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   O2C_WORKER: z.enum(['on', 'off']).default('on'),
   O2C_TENANT: z.string().optional(),
+  // Delivery (src/modules/delivery): the SMTP server mail goes out through, the sender, and
+  // the folder a Peppol access point watches. (O2C_PUBLIC_URL is the payments module's.)
+  O2C_SMTP_URL: z.string().min(1).optional(),
+  O2C_MAIL_FROM: z.string().min(1).optional(),
+  O2C_PEPPOL_DROP_DIR: z.string().min(1).optional(),
 })
 
 export type Config = z.infer<typeof configSchema>

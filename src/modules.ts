@@ -2,11 +2,13 @@ import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
+import { deliveryModule } from './modules/delivery/index.js'
 import { einvoiceModule } from './modules/einvoice/index.js'
-import { invoicingModule } from './modules/invoicing/index.js'
+import { invoicingModule, openItemsImportModule } from './modules/invoicing/index.js'
 import { ledgerModule } from './modules/ledger/index.js'
 import { ordersModule } from './modules/orders/index.js'
 import { outboxModule } from './modules/outbox/index.js'
+import { paymentsModule } from './modules/payments/index.js'
 import type { JobHandler, O2cModule } from './platform.js'
 
 // Every stage of o2c, in the order their commands appear in `o2c --help`.
@@ -17,6 +19,9 @@ export const modules: O2cModule[] = [
   ordersModule,
   invoicingModule,
   einvoiceModule,
+  openItemsImportModule,
+  deliveryModule,
+  paymentsModule,
   ledgerModule,
   auditModule,
   outboxModule,

@@ -33,6 +33,12 @@ export type O2cModule = {
   name: string
   /** Routes under /v1, registered as a Fastify plugin. */
   routes?: (app: FastifyInstance) => Promise<void>
+  /**
+   * Routes outside /v1 that take no API key (a pay page, a payment provider's webhook). They
+   * prove who is calling themselves (a signed token, a status fetched back) and must answer an
+   * unknown or forged caller as if nothing were there.
+   */
+  publicRoutes?: (app: FastifyInstance) => Promise<void>
   /** Adds this module's commands to the `o2c` program. */
   commands?: (program: Command, cli: CliContext) => void
   /** Job kinds this module's worker handles, by kind. */

@@ -16,7 +16,8 @@ import { modules } from './modules.js'
 import type { Platform } from './platform.js'
 
 // The HTTP app, assembled from each module's routes. Everything under /v1 needs an API key
-// and the permission the route names; /health, /ready, /openapi.json and /docs are open.
+// and the permission the route names; /health, /ready, /openapi.json and /docs are open, and
+// so are the modules' public routes (publicRoutes: a pay page, a provider's webhook).
 
 export async function buildServer(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
@@ -111,6 +112,9 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
     },
     { prefix: '/v1' },
   )
+  for (const module of modules) {
+    if (module.publicRoutes) await app.register(module.publicRoutes)
+  }
   return app as unknown as FastifyInstance
 }
 

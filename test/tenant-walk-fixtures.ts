@@ -1,4 +1,11 @@
 import type { FastifyInstance } from 'fastify'
+import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
+import {
+  arrangeBillingSettings,
+  arrangeCustomer,
+  line,
+  manualDraft,
+} from '../src/modules/invoicing/test-helpers.js'
 import type { Platform } from '../src/platform.js'
 import { call, type TestTenant } from './support.js'
 
@@ -91,9 +98,96 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     })
     return shipment.id
   },
+
+  // invoicing: a billing run (with nothing to bill, it completes at once).
+  '/v1/billing-runs/{id}': async (b) =>
+    (await b.api('POST', '/v1/billing-runs', { period_end: '2026-01-31' })).id,
+
+  // ledger: an account added to B's chart.
+  '/v1/ledger/accounts/{id}': async (b) => {
+    const account = await b.api('POST', '/v1/ledger/accounts', {
+      code: `W${++accountCounter}`,
+      name: 'Walk account',
+      kind: 'expense',
+    })
+    return account.id
+  },
+
+  // invoicing: a manual draft invoice (covers /issue and /timeline too); the customer's
+  // billing profile is served by '/v1/customers/{id}' above.
+  '/v1/invoices/{id}': {
+    create: async (b) => {
+      const customer = await newCustomer(b)
+      const draft = await b.api('POST', '/v1/invoices', {
+        customer_id: customer.id,
+        lines: [
+          {
+            item_code: 'WALK',
+            quantity: '1',
+            unit_price: '10.00',
+            vat_category: 'S',
+            vat_rate: '21',
+          },
+        ],
+      })
+      return draft.id
+    },
+    bodies: { PATCH: { note: 'walk' }, POST: {} },
+  },
+
+  // payments: a payment of B's, recorded through the API.
+  '/v1/payments/{id}': {
+    create: async (b) => {
+      const customer = await newCustomer(b)
+      const payment = await b.api('POST', '/v1/payments', {
+        customer_id: customer.id,
+        amount: '10.00',
+        currency: 'EUR',
+        method: 'bank_transfer',
+        source: 'bank',
+      })
+      return payment.id
+    },
+    // More than the payment holds: B gets a 422 (the payment exists), A must get a 404.
+    bodies: {
+      POST: {
+        allocations: [{ invoice_id: '00000000-0000-7000-8000-000000000000', amount: '1000.00' }],
+      },
+    },
+  },
+
+  // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).
+  '/v1/invoices/{id}/credit-notes': {
+    create: async (b) => (await issuedInvoice(b)).id,
+    bodies: { POST: { amount: '1.00', reason: 'tenant walk' } },
+  },
+
+  // delivery: an issued invoice of B (issued as delivery's tests issue one until invoicing's
+  // issueInvoice is merged; then '/v1/invoices/{id}' of invoicing serves these as well).
+  '/v1/invoices/{id}/send': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/document': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/deliveries': async (b) => (await issuedInvoice(b)).id,
+  '/v1/invoices/{id}/delivery-events': {
+    create: async (b) => (await issuedInvoice(b)).id,
+    bodies: { POST: { step: 'delivered', channel: 'email', detail: {} } },
+  },
 }
 
 let customerCounter = 0
+let accountCounter = 0
+
+/** An issued invoice of 12.10 in B, made through invoicing's services. */
+async function issuedInvoice(b: TenantB): Promise<{ id: string }> {
+  return b.tenant.run(async (ctx) => {
+    await arrangeBillingSettings(ctx)
+    const customer = await arrangeCustomer(ctx)
+    const draft = await createInvoiceDraft(
+      ctx,
+      manualDraft(customer.id, [line('WALK', '1', 1000n, 'S', '21')]),
+    )
+    return issueInvoice(ctx, draft.id)
+  })
+}
 
 async function newCustomer(b: TenantB): Promise<{ id: string }> {
   return b.api('POST', '/v1/customers', {

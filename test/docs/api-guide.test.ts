@@ -48,6 +48,8 @@ test.runIf(testStoreKind === 'pglite' && hasTools)(
       expect(output).toContain('https://jouw.postnl.nl/track-and-trace/3SABCD1234567')
       expect(output).toContain('"partially_shipped"')
       expect(output).toContain('"delivered"')
+      expect(output).toContain('"number": "INV-')
+      expect(output).toContain('"totals": "82.62"')
       expect(output).toContain('"type": "order.created"')
       expect(output).toContain('"action": "credit_checked"')
     } finally {

@@ -17,6 +17,10 @@ create table billing_settings (
   invoice_series text not null default 'INV' check (invoice_series ~ '^[A-Z0-9-]{1,20}$'),
   credit_note_series text not null default 'CN' check (credit_note_series ~ '^[A-Z0-9-]{1,20}$'),
   fiscal_year_start_month integer not null default 1 check (fiscal_year_start_month between 1 and 12),
+  -- A two-digit code per series name ever used ({"INV": 1, "CN": 2}), given when the settings
+  -- name a series and never taken back: the payment reference is made from code, fiscal
+  -- year and sequence, so it stays unique in the tenant when a series is renamed.
+  series_codes jsonb not null default '{}' check (jsonb_typeof(series_codes) = 'object'),
   -- Due dates fall on business days: weekends, the Dutch public holidays when 'nl', and these.
   holiday_calendar text not null default 'nl' check (holiday_calendar in ('nl', 'none')),
   extra_holidays jsonb not null default '[]' check (jsonb_typeof(extra_holidays) = 'array'),

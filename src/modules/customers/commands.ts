@@ -1,13 +1,13 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
-import { SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
+import { importProgressBar } from '../../cli/import-progress.js'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError, domainError } from '../../core/errors.js'
 import { isUuid } from '../../core/ids.js'
 import type { CliContext } from '../../platform.js'
-import { type ImportProgress, importCustomers } from './import-customers.js'
+import { importCustomers } from './import-customers.js'
 import { channels, importSummaryToApi, segments, toApi } from './schemas.js'
 import { createCustomer, findCustomerByNumber, getCustomer, listCustomers } from './service.js'
 import type { Channel, Segment } from './tables.js'
@@ -24,7 +24,7 @@ export function customerCommands(program: Command, cli: CliContext): void {
     .action(async (file: string, options) => {
       const size = fileSize(file)
       const platform = await cli.platform('customers import')
-      const progress = progressBar(size)
+      const progress = importProgressBar(size)
       let summary: Awaited<ReturnType<typeof importCustomers>>
       try {
         summary = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
@@ -231,53 +231,4 @@ function printRefusal(options: { json?: boolean }, error: DomainError): void {
       ...(details.rejected_truncated ? ['  … and more problems not listed'] : []),
     ],
   )
-}
-
-/**
- * A progress bar on stderr when it is a terminal: bytes while the file is checked, then
- * rows while they are written. Off the terminal (scripts, CI) it prints nothing.
- */
-function progressBar(fileBytes: number) {
-  const bar = process.stderr.isTTY
-    ? new SingleBar({
-        stream: process.stderr,
-        format: '{phase} |{bar}| {percentage}% {value}/{total} {unit}',
-        hideCursor: true,
-        clearOnComplete: true,
-      })
-    : undefined
-  let phase: ImportProgress['phase'] | undefined
-  let started = false
-  return {
-    /** Counts the bytes of the first pass over the file. */
-    reading(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-      if (!bar || phase !== undefined) return chunks
-      phase = 'checking'
-      bar.start(fileBytes, 0, { phase, unit: 'bytes' })
-      started = true
-      return (async function* () {
-        let read = 0
-        for await (const chunk of chunks) {
-          read += chunk.length
-          bar.update(read)
-          yield chunk
-        }
-      })()
-    },
-    update(progress: ImportProgress) {
-      if (!bar || progress.phase !== 'writing') return
-      if (phase !== 'writing') {
-        phase = 'writing'
-        if (!started) bar.start(progress.rowsTotal ?? 0, 0, { phase, unit: 'rows' })
-        started = true
-        bar.setTotal(progress.rowsTotal ?? 0)
-        bar.update(0, { phase: 'writing', unit: 'rows' })
-      }
-      bar.update(progress.rowsDone)
-    },
-    stop() {
-      if (started) bar?.stop()
-      started = false
-    },
-  }
 }

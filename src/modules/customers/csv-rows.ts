@@ -1,6 +1,10 @@
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { CsvError, parse } from 'csv-parse'
+import {
+  type CsvErrorCodes,
+  type CsvSource,
+  checkCsvHeader,
+  notUtf8,
+  readCsvRecords,
+} from '../../core/csv.js'
 import { domainError, type FieldIssue } from '../../core/errors.js'
 import { isCurrency, parseAmount } from '../../core/money.js'
 import { channels, segments } from './schemas.js'
@@ -34,8 +38,7 @@ export type ImportColumn = (typeof importColumns)[number]
 
 const requiredColumns: readonly ImportColumn[] = ['customer_number', 'name']
 
-/** Where bytes of a CSV come from; opened once per pass over the file. */
-export type CsvSource = () => Iterable<Buffer | string> | AsyncIterable<Buffer | string>
+export type { CsvSource }
 
 export type RowProblem = { column: ImportColumn | null; message: string }
 
@@ -72,59 +75,23 @@ export type CsvLine =
 
 export type CsvHeader = { columns: readonly ImportColumn[]; delimiter: string }
 
-// A header line longer than this is not a header: stop looking for its end.
-const headerBytesMax = 64 * 1024
-
 /**
- * Reads a customer CSV line by line. The delimiter (',' or ';' — Dutch Excel writes ';' —
- * or a tab) is taken from the header line; a UTF-8 byte order mark is dropped. Throws a
- * DomainError for a file that cannot be read as a whole (bad header, broken quoting).
+ * Reads a customer CSV line by line (src/core/csv.ts: delimiter from the header line, BOM
+ * dropped). Throws a DomainError for a file that cannot be read as a whole (bad header,
+ * broken quoting).
  */
 export async function* readCustomerCsv(
   source: CsvSource,
   onHeader?: (header: CsvHeader) => void,
 ): AsyncGenerator<CsvLine> {
-  const { chunks, headText } = await peekHeaderLine(source())
-  const delimiter = detectDelimiter(headText)
-  const parser = parse({
-    delimiter,
-    bom: true,
-    trim: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-  })
-  // Errors of the source reach us through the parser; the pipeline's own promise is only
-  // there so that a source error is not reported as unhandled.
-  pipeline(Readable.from(chunks), parser).catch(() => {})
   let columns: ImportColumn[] | undefined
-  // Lines are counted here: a record is one line plus the line breaks inside its quoted
-  // cells (csv-parse's own count takes a CRLF inside quotes for two).
-  let nextLine = 1
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine
-      nextLine += 1
-      for (const cell of record) nextLine += lineBreaksIn(cell)
-      // Blank lines, and the rows of nothing but delimiters that spreadsheets leave below
-      // the data, are not rows.
-      if (record.every((cell) => cell === '')) continue
-      if (!columns) {
-        columns = checkHeader(record, line)
-        onHeader?.({ columns, delimiter })
-        continue
-      }
-      yield checkRow(columns, record, line)
+  for await (const record of readCsvRecords(source, csvCodes.malformed)) {
+    if (!columns) {
+      columns = checkHeader(record.cells, record.line)
+      onHeader?.({ columns, delimiter: record.delimiter })
+      continue
     }
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines
-      throw domainError(
-        'customers.import_malformed',
-        `The file is not valid CSV at line ${line}: ${error.message}`,
-        { line },
-      )
-    }
-    throw error
+    yield checkRow(columns, record.cells, record.line)
   }
   if (!columns) {
     throw domainError(
@@ -135,91 +102,21 @@ export async function* readCustomerCsv(
   }
 }
 
-async function peekHeaderLine(
-  input: Iterable<Buffer | string> | AsyncIterable<Buffer | string>,
-): Promise<{ chunks: AsyncIterable<Buffer | string>; headText: string }> {
-  const iterator =
-    Symbol.asyncIterator in input
-      ? input[Symbol.asyncIterator]()
-      : (input as Iterable<Buffer | string>)[Symbol.iterator]()
-  const head: Array<Buffer | string> = []
-  let headText = ''
-  while (!/[\r\n]/.test(headText) && headText.length < headerBytesMax) {
-    const next = await iterator.next()
-    if (next.done) break
-    head.push(next.value)
-    headText += typeof next.value === 'string' ? next.value : next.value.toString('utf8')
-  }
-  async function* chunks() {
-    yield* head
-    for (;;) {
-      const next = await iterator.next()
-      if (next.done) return
-      yield next.value
-    }
-  }
-  return { chunks: chunks(), headText: headText.split(/\r?\n|\r/)[0] }
-}
-
-/** The delimiter that splits the header line most often, outside quotes. */
-export function detectDelimiter(headerLine: string): string {
-  const unquoted = headerLine.replace(/"[^"]*"/g, '')
-  let best = ','
-  let bestCount = 0
-  for (const candidate of [',', ';', '\t']) {
-    const count = unquoted.split(candidate).length - 1
-    if (count > bestCount) {
-      best = candidate
-      bestCount = count
-    }
-  }
-  return best
-}
-
-function lineBreaksIn(cell: string): number {
-  if (!cell.includes('\n') && !cell.includes('\r')) return 0
-  let count = 0
-  for (let i = 0; i < cell.length; i++) {
-    const char = cell.charCodeAt(i)
-    if (char === 10) count++
-    else if (char === 13) {
-      count++
-      if (cell.charCodeAt(i + 1) === 10) i++
-    }
-  }
-  return count
+const csvCodes: CsvErrorCodes = {
+  malformed: 'customers.import_malformed',
+  headerMissing: 'customers.import_header_missing',
+  headerUnknown: 'customers.import_header_unknown',
+  headerRepeated: 'customers.import_header_repeated',
 }
 
 /** Header names are matched without regard to case or surrounding spaces. */
 export function checkHeader(cells: string[], line = 1): ImportColumn[] {
-  const names = cells.map((cell) => cell.trim().toLowerCase())
-  const unknown = names.filter((name) => !(importColumns as readonly string[]).includes(name))
-  if (unknown.length > 0) {
-    const shown = unknown.map((name) => (name === '' ? '(an empty column name)' : `"${name}"`))
-    throw domainError(
-      'customers.import_header_unknown',
-      `Unknown column ${shown.join(', ')} in the header (line ${line}); ` +
-        `the columns are ${importColumns.join(', ')}`,
-      { line, unknown, allowed: importColumns },
-    )
-  }
-  const repeated = names.filter((name, index) => names.indexOf(name) !== index)
-  if (repeated.length > 0) {
-    throw domainError(
-      'customers.import_header_repeated',
-      `Column "${repeated[0]}" appears twice in the header (line ${line})`,
-      { line, column: repeated[0] },
-    )
-  }
-  const missing = requiredColumns.filter((name) => !names.includes(name))
-  if (missing.length > 0) {
-    throw domainError(
-      'customers.import_header_missing',
-      `The header (line ${line}) lacks the required column ${missing.join(' and ')}`,
-      { line, missing },
-    )
-  }
-  return names as ImportColumn[]
+  return checkCsvHeader(
+    cells,
+    line,
+    { allowed: importColumns, required: requiredColumns },
+    csvCodes,
+  )
 }
 
 // checkCustomer names fields as the API does; a CSV row names its columns.
@@ -265,7 +162,7 @@ export function checkRow(columns: readonly ImportColumn[], cells: string[], line
   const problems: RowProblem[] = []
   columns.forEach((column, index) => {
     // The decoder puts U+FFFD where bytes were not UTF-8: a file saved as ANSI/Windows-1252.
-    if (cells[index].includes('\uFFFD')) {
+    if (notUtf8(cells[index])) {
       problems.push({ column, message: 'is not UTF-8 text (save the file as "CSV UTF-8")' })
     }
   })

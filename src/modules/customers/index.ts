@@ -13,6 +13,7 @@ export type {
   ImportSummary,
 } from './import-customers.js'
 export { handleImportedCreditLimits, importCustomers } from './import-customers.js'
+export { type CustomerByNumber, customersByNumber } from './lookup.js'
 export type {
   Customer,
   CustomerGroup,

@@ -30,4 +30,108 @@ export const invoicingErrors = registerErrors({
     status: 409,
     title: 'The settlement was reversed already',
   },
+  'invoicing.billing_settings_missing': {
+    status: 409,
+    title: 'Billing settings are missing or incomplete: set them before issuing',
+  },
+  'invoicing.buyer_incomplete': {
+    status: 422,
+    title: 'The customer lacks master data an invoice needs',
+  },
+  'invoicing.vat_combination_invalid': {
+    status: 422,
+    title: 'The VAT categories and rates do not form a valid EN 16931 combination',
+  },
+  'invoicing.totals_invalid': {
+    status: 422,
+    title: 'The amounts of the document do not add up to a valid invoice',
+  },
+  'invoicing.exchange_rate_missing': {
+    status: 422,
+    title: 'No exchange rate to the accounting currency on or before the issue date',
+  },
+  'invoicing.not_a_draft': {
+    status: 409,
+    title: 'The document is issued; an issued document never changes',
+  },
+  'invoicing.not_issued': {
+    status: 409,
+    title: 'The document is a draft; issue it first',
+  },
+  'invoicing.already_issued': {
+    status: 409,
+    title: 'The document is issued already',
+  },
+  'invoicing.corrected_invoice_invalid': {
+    status: 422,
+    title: 'A credit note corrects one issued invoice of the same customer and currency',
+  },
+  'invoicing.payment_reference_exhausted': {
+    status: 409,
+    title: 'The payment reference scheme has no room for this number',
+  },
+  'invoicing.logo_invalid': {
+    status: 422,
+    title: 'A logo is a PNG or JPEG image',
+  },
+  'invoicing.logo_too_large': {
+    status: 413,
+    title: 'The logo is larger than allowed',
+  },
+})
+
+// Where invoices come from: billing on shipment, on order, prepayment and the billing run.
+export const billingErrors = registerErrors({
+  'invoicing.order_not_billable': {
+    status: 409,
+    title: 'A draft, cancelled or held order cannot be invoiced',
+  },
+  'invoicing.order_already_invoiced': {
+    status: 409,
+    title: 'The order is invoiced already (in whole or in part)',
+  },
+  'invoicing.prepayment_not_required': {
+    status: 422,
+    title: 'The order does not require prepayment',
+  },
+  'invoicing.order_already_prepaid': {
+    status: 409,
+    title: 'The order was prepaid already',
+  },
+  'invoicing.billing_run_in_progress': {
+    status: 409,
+    title: 'A billing run for this period is running; wait for it to finish',
+  },
+})
+
+// Credit notes (credit-notes.ts): why an invoice cannot be credited as asked.
+export const creditNoteErrors = registerErrors({
+  'invoicing.credit_of_draft': {
+    status: 409,
+    title: 'A draft invoice is changed or deleted, not credited',
+  },
+  'invoicing.credit_of_credit_note': {
+    status: 409,
+    title: 'A credit note cannot be credited; credit the invoice it corrects',
+  },
+  'invoicing.credit_customer_mismatch': {
+    status: 422,
+    title: 'The invoice belongs to another customer',
+  },
+  'invoicing.credit_without_lines': {
+    status: 422,
+    title: 'The invoice has no lines or VAT breakdown to credit',
+  },
+  'invoicing.credit_full_not_open': {
+    status: 409,
+    title: 'A full credit note needs the whole invoice open; credit by line or by amount',
+  },
+  'invoicing.credit_quantity_exceeds_left': {
+    status: 422,
+    title: 'The quantity is more than is left to credit on the invoice line',
+  },
+  'invoicing.credit_exceeds_open': {
+    status: 422,
+    title: 'The credit note is more than is open on the invoice',
+  },
 })

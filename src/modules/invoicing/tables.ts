@@ -52,6 +52,8 @@ export type InvoicingTables = {
     invoiceSeries: Generated<string>
     creditNoteSeries: Generated<string>
     fiscalYearStartMonth: Generated<number>
+    /** Series name → two-digit code for payment references. */
+    seriesCodes: ColumnType<Record<string, number>, string | undefined, string>
     holidayCalendar: Generated<'nl' | 'none'>
     /** 'YYYY-MM-DD' strings. */
     extraHolidays: ColumnType<string[], string | undefined, string>
@@ -143,6 +145,9 @@ export type InvoicingTables = {
     orderId: string | null
     orderLineId: string | null
     shipmentLineId: string | null
+    /** On a credit note's line: the invoice line it credits (0013); null otherwise. */
+    creditedInvoiceId: ColumnType<string | null, string | null | undefined, string | null>
+    creditedLineNumber: ColumnType<number | null, number | null | undefined, number | null>
   }
   invoiceAllowanceCharge: {
     tenantId: string

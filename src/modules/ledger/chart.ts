@@ -6,6 +6,7 @@ import type { AccountKind } from './tables.js'
 export type AccountPurpose =
   | 'receivable'
   | 'bank'
+  | 'payment_clearing'
   | 'unapplied_cash'
   | 'vat_payable_21'
   | 'vat_payable_9'
@@ -28,6 +29,13 @@ export type ChartAccount = {
 export const defaultChart: readonly ChartAccount[] = [
   { code: '1100', name: 'Trade receivables (control)', kind: 'asset', purpose: 'receivable' },
   { code: '1200', name: 'Bank', kind: 'asset', purpose: 'bank' },
+  // Money a payment provider (Mollie) collected for us and has not paid out to the bank yet.
+  {
+    code: '1210',
+    name: 'Payments in transit at the payment provider',
+    kind: 'asset',
+    purpose: 'payment_clearing',
+  },
   {
     code: '1500',
     name: 'Customer prepayments and unapplied cash',
@@ -60,3 +68,6 @@ export const defaultChart: readonly ChartAccount[] = [
   },
   { code: '4620', name: 'Write-offs and bad debt', kind: 'expense', purpose: 'write_off' },
 ]
+
+/** The purposes postings look for: one per account of the default chart. */
+export const accountPurposes: readonly AccountPurpose[] = defaultChart.map((a) => a.purpose)

@@ -15,4 +15,14 @@ export const ledgerErrors = registerErrors({
     status: 409,
     title: 'This journal entry was reversed already',
   },
+  'ledger.account_code_taken': { status: 409, title: 'Another account has this code' },
+  'ledger.purpose_taken': { status: 409, title: 'Another account has this purpose' },
+  'ledger.account_has_lines': {
+    status: 409,
+    title: 'An account with journal lines keeps its code and purpose',
+  },
+  'ledger.account_has_purpose': {
+    status: 409,
+    title: 'An account that postings look up by its purpose cannot be deactivated',
+  },
 })

@@ -1,7 +1,32 @@
 import type { O2cModule } from '../../platform.js'
+import { ledgerCommands } from './commands.js'
 import './errors.js'
+import { ledgerRoutes } from './routes.js'
 
-export { type AccountPurpose, type ChartAccount, defaultChart } from './chart.js'
+export {
+  type AccountChange,
+  type AccountWithUse,
+  accountCodeFor,
+  chartOfAccounts,
+  createAccount,
+  getAccount,
+  type NewAccount,
+  updateAccount,
+} from './accounts.js'
+
+export {
+  type AccountPurpose,
+  accountPurposes,
+  type ChartAccount,
+  defaultChart,
+} from './chart.js'
+export {
+  exportJournalCsv,
+  type JournalEntryView,
+  type JournalFilter,
+  journalCsvColumns,
+  listJournal,
+} from './journal.js'
 export {
   type Account,
   ensureChartOfAccounts,
@@ -11,6 +36,7 @@ export {
   type JournalLine,
   type JournalLineInput,
   listAccounts,
+  postJournalEntries,
   postJournalEntry,
   reverseJournalEntry,
   type TrialBalance,
@@ -19,4 +45,8 @@ export {
 } from './service.js'
 export { type AccountKind, accountKinds } from './tables.js'
 
-export const ledgerModule: O2cModule = { name: 'ledger' }
+export const ledgerModule: O2cModule = {
+  name: 'ledger',
+  routes: ledgerRoutes,
+  commands: ledgerCommands,
+}

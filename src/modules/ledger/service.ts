@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
 import { type CalendarDate, isCalendarDate } from '../../core/dates.js'
-import { domainError, invalid, notFound } from '../../core/errors.js'
+import { DomainError, domainError, invalid, notFound } from '../../core/errors.js'
 import { isUuid, newId } from '../../core/ids.js'
 import { formatAmount, isCurrency } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
-import { recordAudit } from '../audit/index.js'
-import { emitEvent } from '../outbox/index.js'
+import { recordAudit, recordAuditBatch } from '../audit/index.js'
+import { type DomainEvent, emitEvent, emitEvents } from '../outbox/index.js'
 import { defaultChart } from './chart.js'
 import './errors.js'
 import type { AccountKind } from './tables.js'
@@ -122,6 +122,96 @@ export async function postJournalEntry(ctx: Ctx, input: JournalEntryInput): Prom
   return insertEntry(ctx, input, null, null)
 }
 
+// Entries per statement of a bulk posting: a few megabytes of JSON per round trip.
+const bulkEntriesPerStatement = 5_000
+
+/**
+ * Posts many balanced entries in a few set-based statements, for imports (opening
+ * balances). Each entry is checked as postJournalEntry checks it, and audited and announced
+ * one by one; only the writing is in bulk. Keep each entry small: the database checks the
+ * balance at commit once per inserted line, reading all of that entry's lines each time.
+ */
+export async function postJournalEntries(
+  ctx: Ctx,
+  inputs: readonly JournalEntryInput[],
+): Promise<JournalEntry[]> {
+  const checked = inputs.map((input, index) => {
+    try {
+      return checkEntry(input)
+    } catch (error) {
+      if (error instanceof DomainError) error.details.entry = index
+      throw error
+    }
+  })
+  const codes = [...new Set(checked.flatMap((lines) => lines.map((l) => l.accountCode)))]
+  const known = codes.length === 0 ? new Set<string>() : await activeAccountCodes(ctx, codes)
+  const unknown = codes.find((code) => !known.has(code))
+  if (unknown !== undefined) {
+    throw domainError('ledger.account_unknown', `No active account ${unknown} in the chart`, {
+      field: 'account_code',
+      account_code: unknown,
+    })
+  }
+  const entries: JournalEntry[] = inputs.map((input, index) => ({
+    id: newId(),
+    postedOn: input.postedOn,
+    description: input.description,
+    source: { ...input.source },
+    reversesEntryId: null,
+    reason: null,
+    createdAt: ctx.now,
+    createdBy: ctx.actor.name,
+    lines: checked[index],
+  }))
+  for (let start = 0; start < entries.length; start += bulkEntriesPerStatement) {
+    const part = entries.slice(start, start + bulkEntriesPerStatement)
+    const entryRows = part.map((e) => ({
+      id: e.id,
+      posted_on: e.postedOn,
+      description: e.description,
+      source_type: e.source.type,
+      source_id: e.source.id,
+    }))
+    await sql`
+      insert into journal_entry (tenant_id, id, posted_on, description, source_type, source_id,
+        created_at, created_by)
+      select ${ctx.tenantId}::uuid, r.id, r.posted_on, r.description, r.source_type,
+        r.source_id, ${ctx.now}::timestamptz, ${ctx.actor.name}
+      from jsonb_to_recordset(${JSON.stringify(entryRows)}::jsonb) as r(id uuid,
+        posted_on date, description text, source_type text, source_id text)`.execute(ctx.db)
+    const lineRows = part.flatMap((e) =>
+      e.lines.map((l) => ({
+        entry_id: e.id,
+        line_no: l.lineNo,
+        account_code: l.accountCode,
+        debit_minor: l.debitMinor.toString(),
+        credit_minor: l.creditMinor.toString(),
+        currency: l.currency,
+        customer_id: l.customerId,
+      })),
+    )
+    await sql`
+      insert into journal_line (tenant_id, entry_id, line_no, account_code, debit_minor,
+        credit_minor, currency, customer_id)
+      select ${ctx.tenantId}::uuid, r.entry_id, r.line_no, r.account_code,
+        r.debit_minor::bigint, r.credit_minor::bigint, r.currency, r.customer_id
+      from jsonb_to_recordset(${JSON.stringify(lineRows)}::jsonb) as r(entry_id uuid,
+        line_no int, account_code text, debit_minor text, credit_minor text, currency text,
+        customer_id uuid)`.execute(ctx.db)
+  }
+  await recordAuditBatch(
+    ctx,
+    entries.map((entry) => ({
+      entityType: 'journal_entry',
+      entityId: entry.id,
+      action: 'posted',
+      after: entry,
+    })),
+  )
+  await emitEvents(ctx, entries.map(postedEvent))
+  return entries
+}
+
 /** Posts the mirror of an entry (debits and credits swapped), naming the original. */
 export async function reverseJournalEntry(
   ctx: Ctx,
@@ -194,14 +284,20 @@ export async function findJournalEntry(ctx: Ctx, entryId: string): Promise<Journ
   }
 }
 
-/** Debits and credits per account and currency, of entries posted on or before asOf. */
+/**
+ * Debits and credits per account and currency, of entries posted on or before asOf (all
+ * entries without it), of one currency when given.
+ */
 export async function trialBalance(
   ctx: Ctx,
-  options: { asOf?: CalendarDate } = {},
+  options: { asOf?: CalendarDate; currency?: string } = {},
 ): Promise<TrialBalance> {
   const asOf = options.asOf ?? null
   if (asOf !== null && !isCalendarDate(asOf)) {
     throw invalid([{ field: 'as_of', message: 'must be a date YYYY-MM-DD' }])
+  }
+  if (options.currency !== undefined && !isCurrency(options.currency)) {
+    throw invalid([{ field: 'currency', message: 'is not an ISO 4217 currency code' }])
   }
   let query = ctx.db
     .selectFrom('journalLine as l')
@@ -223,6 +319,7 @@ export async function trialBalance(
     .orderBy('l.accountCode')
     .orderBy('l.currency')
   if (asOf !== null) query = query.where('e.postedOn', '<=', asOf)
+  if (options.currency !== undefined) query = query.where('l.currency', '=', options.currency)
   const rows = (await query.execute()).map((r) => ({
     ...r,
     balanceMinor: r.debitMinor - r.creditMinor,
@@ -293,22 +390,7 @@ async function insertEntry(
     action: reversesEntryId ? 'reversed' : 'posted',
     after: entry,
   })
-  await emitEvent(ctx, {
-    type: 'ledger.entry_posted',
-    entityType: 'journal_entry',
-    entityId: id,
-    payload: {
-      id,
-      posted_on: input.postedOn,
-      source_type: input.source.type,
-      source_id: input.source.id,
-      reverses_entry_id: reversesEntryId,
-      totals: totalsPerCurrency(lines).map((t) => ({
-        currency: t.currency,
-        amount: formatAmount(t.debitMinor, t.currency),
-      })),
-    },
-  })
+  await emitEvent(ctx, postedEvent(entry))
   return entry
 }
 
@@ -371,17 +453,7 @@ function checkEntry(input: JournalEntryInput): JournalLine[] {
 }
 
 async function checkAccounts(ctx: Ctx, lines: JournalLine[]): Promise<void> {
-  const codes = [...new Set(lines.map((l) => l.accountCode))]
-  const known = new Set(
-    (
-      await ctx.db
-        .selectFrom('account')
-        .select('code')
-        .where('code', 'in', codes)
-        .where('active', '=', true)
-        .execute()
-    ).map((a) => a.code),
-  )
+  const known = await activeAccountCodes(ctx, [...new Set(lines.map((l) => l.accountCode))])
   const index = lines.findIndex((l) => !known.has(l.accountCode))
   if (index >= 0) {
     throw domainError(
@@ -390,6 +462,36 @@ async function checkAccounts(ctx: Ctx, lines: JournalLine[]): Promise<void> {
       { field: `lines[${index}].account_code`, account_code: lines[index].accountCode },
     )
   }
+}
+
+/** The event `ledger.entry_posted` of an entry. */
+function postedEvent(entry: JournalEntry): DomainEvent {
+  return {
+    type: 'ledger.entry_posted',
+    entityType: 'journal_entry',
+    entityId: entry.id,
+    payload: {
+      id: entry.id,
+      posted_on: entry.postedOn,
+      source_type: entry.source.type,
+      source_id: entry.source.id,
+      reverses_entry_id: entry.reversesEntryId,
+      totals: totalsPerCurrency(entry.lines).map((t) => ({
+        currency: t.currency,
+        amount: formatAmount(t.debitMinor, t.currency),
+      })),
+    },
+  }
+}
+
+async function activeAccountCodes(ctx: Ctx, codes: string[]): Promise<Set<string>> {
+  const rows = await ctx.db
+    .selectFrom('account')
+    .select('code')
+    .where('code', 'in', codes)
+    .where('active', '=', true)
+    .execute()
+  return new Set(rows.map((a) => a.code))
 }
 
 function totalsPerCurrency(

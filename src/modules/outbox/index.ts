@@ -1,10 +1,13 @@
+import type { FastifyInstance } from 'fastify'
 import type { O2cModule } from '../../platform.js'
 import { outboxCommands } from './commands.js'
 import { deliverWebhook } from './deliver.js'
 import './errors.js'
 import { webhookJobKind } from './events.js'
 import { outboxRoutes } from './routes.js'
+import { scheduleRoutes } from './schedule-routes.js'
 
+export { type Cadence, type CadenceKind, cadences, isoDayOfWeek, nextRunAfter } from './cadence.js'
 export {
   consumeEvent,
   type DomainEvent,
@@ -15,6 +18,16 @@ export {
   listEvents,
   type OutboxEvent,
 } from './events.js'
+export {
+  defaultSchedule,
+  enqueueDueSchedules,
+  listSchedules,
+  type Schedule,
+  type ScheduleChange,
+  type ScheduleDefault,
+  seedDefaultSchedules,
+  updateSchedule,
+} from './schedules.js'
 export {
   signatureHeader,
   signatureToleranceSeconds,
@@ -33,7 +46,10 @@ export { inJobTenant, isFinalAttempt, startWorker, type Worker } from './worker.
 
 export const outboxModule: O2cModule = {
   name: 'outbox',
-  routes: outboxRoutes,
+  routes: async (app: FastifyInstance) => {
+    await outboxRoutes(app)
+    await scheduleRoutes(app)
+  },
   commands: outboxCommands,
   jobs: { [webhookJobKind]: deliverWebhook },
 }

@@ -1,9 +1,31 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'dead' | 'cancelled'
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
 
 export type OutboxTables = {
+  /** Scheduled work (0009): a job of job_kind on a cadence in the tenant's time zone. */
+  schedule: {
+    tenantId: string
+    id: string
+    name: string
+    description: Generated<string>
+    jobKind: string
+    payload: ColumnType<unknown, string, string>
+    cadence: 'daily' | 'weekly' | 'monthly'
+    dayOfWeek: number | null
+    dayOfMonth: number | null
+    businessDay: Generated<boolean>
+    /** 'HH:MM:SS' */
+    timeOfDay: string
+    active: Generated<boolean>
+    nextRunAt: Date
+    lastRunAt: Date | null
+    lastJobId: string | null
+    createdAt: Date
+    updatedAt: Date
+    version: Generated<number>
+  }
   outboxEvent: {
     tenantId: string
     id: string

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { type Ctx, inTenant } from '../../db/context.js'
 import type { JobHandler, JobToRun, Platform } from '../../platform.js'
+import { enqueueDueSchedules, seedDefaultSchedules } from './schedules.js'
 
 // The worker takes due jobs with FOR UPDATE SKIP LOCKED, so any number of worker processes
 // on PostgreSQL share the work without taking a job twice; on PGlite the one in-process
@@ -34,6 +35,9 @@ export const retryDelaysSeconds = [
 const leaseSeconds = 300
 // Jobs claimed in one go: enough to keep a worker busy, few enough that a crash strands few.
 const claimBatchMax = 20
+// How often a worker gives tenants the default schedules they lack (a new tenant waits at
+// most this long for its billing runs to be on the timetable).
+const seedSchedulesEveryMs = 60_000
 
 export type Worker = {
   /** Runs every due job once and returns how many ran (tests and the CLI use this). */
@@ -55,6 +59,7 @@ export function startWorker(
   let stopping = false
   let timer: NodeJS.Timeout | undefined
   const runs = new Set<Promise<number>>()
+  let seededAt = Number.NEGATIVE_INFINITY
 
   function tracked(run: Promise<number>): Promise<number> {
     runs.add(run)
@@ -63,8 +68,19 @@ export function startWorker(
     return run
   }
 
+  // Due schedules become jobs first, so a schedule's job runs in the same tick.
+  async function enqueueScheduled(): Promise<void> {
+    const now = platform.clock.now().getTime()
+    if (now - seededAt >= seedSchedulesEveryMs) {
+      await seedDefaultSchedules(platform)
+      seededAt = now
+    }
+    await enqueueDueSchedules(platform)
+  }
+
   async function runDue(): Promise<number> {
     let ran = 0
+    if (!stopping) await enqueueScheduled()
     while (!stopping) {
       const jobs = await claimDueJobs(platform, kinds)
       if (jobs.length === 0) break

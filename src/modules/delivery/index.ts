@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify'
+import { DomainError } from '../../core/errors.js'
+import type { O2cModule } from '../../platform.js'
+import { type DocumentLook, renderInvoicePdf } from '../documents/index.js'
+import { renderUbl } from '../einvoice/render.js'
+import {
+  getBillingSettings,
+  getCustomerBilling,
+  getInvoice,
+  loadInvoiceDocument,
+} from '../invoicing/index.js'
+import { payPageUrl } from '../payments/index.js'
+import { deliveryCommands } from './commands.js'
+import './errors.js'
+import { deliveryJobs } from './jobs.js'
+import { deliveryRoutes } from './routes.js'
+import {
+  type BillingChannel,
+  type DeliveryWiring,
+  type InvoiceHead,
+  wireDelivery,
+} from './wiring.js'
+
+export type { AccessPoint, AccessPointReceipt, ParticipantId, PeppolEnvelope } from './peppol.js'
+export { fileDropAccessPoint } from './peppol.js'
+export {
+  type Delivery,
+  listInvoiceDeliveries,
+  queueInvoiceDelivery,
+  recordDeliveryNews,
+} from './service.js'
+export { type DeliveryChannel, type DeliveryStatus, deliveryChannels } from './tables.js'
+export { type DeliveryWiring, type DocumentRenderer, wireDelivery } from './wiring.js'
+
+// The one place delivery meets the stages it depends on (see wiring.ts).
+export const productionWiring: DeliveryWiring = {
+  async findInvoice(ctx, invoiceId) {
+    const invoice = await getInvoice(ctx, invoiceId).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'request.not_found') return null
+      throw error
+    })
+    if (!invoice) return null
+    return {
+      id: invoice.id,
+      customerId: invoice.customerId,
+      documentType: invoice.documentType,
+      number: invoice.number,
+      issued: invoice.status === 'issued',
+    }
+  },
+  async customerBilling(ctx, customerId) {
+    const billing = await getCustomerBilling(ctx, customerId)
+    return {
+      invoiceChannel: billing.invoiceChannel,
+      invoiceEmail: billing.invoiceEmail,
+      peppol: billing.peppol,
+    }
+  },
+  async loadDocument(ctx, invoiceId) {
+    const [document, settings] = await Promise.all([
+      loadInvoiceDocument(ctx, invoiceId),
+      getBillingSettings(ctx),
+    ])
+    const look: DocumentLook = {
+      primaryColour: settings?.primaryColour ?? '#1f3a5f',
+      accentColour: settings?.accentColour ?? '#e8eef5',
+      ...(settings?.logo && {
+        logo: { data: settings.logo.bytes, mediaType: settings.logo.mediaType },
+      }),
+    }
+    return { document, look }
+  },
+  payPageUrl,
+  renderer: {
+    pdf: (document, look) => renderInvoicePdf(document, look as DocumentLook),
+    ubl: renderUbl,
+  },
+}
+
+wireDelivery(productionWiring)
+
+export const deliveryModule: O2cModule = {
+  name: 'delivery',
+  routes: (app: FastifyInstance) => deliveryRoutes(app),
+  commands: deliveryCommands,
+  jobs: deliveryJobs,
+}

@@ -1,0 +1,214 @@
+import { sql } from 'kysely'
+import type { CalendarDate } from '../../core/dates.js'
+import { type Decimal, lineNetMinor, parseDecimal } from '../../core/money.js'
+import type { Ctx } from '../../db/context.js'
+import type { VatCategory } from './document.js'
+import type { BillingFrequency } from './tables.js'
+
+// What may be billed now, chosen in SQL and in sets: the shipped and not yet invoiced
+// shipment lines, each with the key of the invoice it belongs on. The orders module owns the
+// shipment tables and the only way to mark lines invoiced (recordInvoicedQuantities, which
+// also locks and re-checks them); this selection only reads them, joined with invoicing's own
+// customer_billing, because a billing run must choose hundreds of thousands of lines in a
+// few statements and not one order at a time (DESIGN.md: large work is set-based SQL).
+//
+// Orders billed whole (an invoice of origin 'order' or 'prepayment' names them) are never
+// selected: their shipments count as invoiced (see billing.ts, shipmentsOfOrdersBilledWhole).
+
+/** Which lines a selection takes and how it groups them into invoices. */
+export type BillingScope =
+  | {
+      /** Bill as goods leave: per_shipment customers per shipment, per_order per shipped order. */
+      kind: 'on_shipment'
+      customerId?: string
+      shippedTo?: CalendarDate
+    }
+  | {
+      /** The consolidated run: one invoice per customer and currency over a period. */
+      kind: 'consolidated'
+      frequencies: readonly ('weekly' | 'monthly')[]
+      periodEnd: CalendarDate
+      customerId?: string
+    }
+
+export type BillableLine = {
+  /** The invoice this line goes on: a shipment, an order, or a customer and currency. */
+  groupKey: string
+  customerId: string
+  currency: string
+  shipmentLineId: string
+  shipmentId: string
+  shippedOn: CalendarDate
+  orderId: string
+  orderNumber: number
+  customerReference: string
+  paymentTermsDays: number
+  orderLineId: string
+  itemCode: string
+  description: string
+  /** Shipped and not yet invoiced, as the store has it ('2.0000'). */
+  quantityText: string
+  quantity: Decimal
+  unit: string
+  unitPriceMinor: bigint
+  discountPercent: Decimal
+  vatCategory: VatCategory
+  vatRate: Decimal
+  netMinor: bigint
+}
+
+export type BillableGroup = {
+  key: string
+  customerId: string
+  currency: string
+  /** The customer's billing frequency (per_shipment when it has none set). */
+  frequency: BillingFrequency
+  lines: BillableLine[]
+}
+
+type Row = {
+  groupKey: string
+  frequency: BillingFrequency
+  customerId: string
+  currency: string
+  shipmentLineId: string
+  shipmentId: string
+  shippedOn: string
+  orderId: string
+  orderNumber: number
+  customerReference: string
+  paymentTermsDays: number
+  orderLineId: string
+  itemCode: string
+  description: string
+  quantity: string
+  unit: string
+  unitPriceMinor: bigint
+  discountPercent: string
+  vatCategory: VatCategory
+  vatRate: string
+}
+
+/**
+ * The next `groupsMax` invoices' worth of billable lines, groups after `afterKey` in key
+ * order: two statements' worth of work however many lines there are. A caller pages with the
+ * last group's key; lines billed meanwhile have dropped out of the set.
+ */
+export async function billableGroups(
+  ctx: Ctx,
+  scope: BillingScope,
+  page: { afterKey?: string; groupsMax: number },
+): Promise<BillableGroup[]> {
+  const shippedBefore = shippedBeforeOf(scope)
+  const frequencyFilter =
+    scope.kind === 'on_shipment'
+      ? sql`(f.frequency = 'per_shipment' or (f.frequency = 'per_order' and o.status = 'shipped'))`
+      : sql`f.frequency = any(${[...scope.frequencies]}::text[])`
+  const groupKey =
+    scope.kind === 'consolidated'
+      ? sql`o.customer_id::text || '/' || o.currency`
+      : sql`case when f.frequency = 'per_order' then 'order/' || o.id::text
+          else 'shipment/' || s.id::text end`
+  const { rows } = await sql<Row>`
+    with billable as (
+      select ${groupKey} as group_key, f.frequency, sl.id as shipment_line_id, sl.shipment_id,
+        (s.shipped_at at time zone ${ctx.timeZone})::date as shipped_on, sl.order_id,
+        sl.order_line_id, o.customer_id, o.currency, o.number as order_number,
+        o.customer_reference, o.payment_terms_days,
+        sl.quantity - sl.invoiced_quantity as quantity
+      from shipment_line sl
+      join shipment s on s.tenant_id = sl.tenant_id and s.id = sl.shipment_id
+      join sales_order o on o.tenant_id = sl.tenant_id and o.id = sl.order_id
+      left join customer_billing cb
+        on cb.tenant_id = o.tenant_id and cb.customer_id = o.customer_id
+      cross join lateral (
+        select coalesce(cb.billing_frequency, 'per_shipment') as frequency) f
+      where s.status in ('shipped', 'delivered')
+        and sl.invoiced_quantity < sl.quantity
+        and ${frequencyFilter}
+        and (${scope.customerId ?? null}::uuid is null or o.customer_id = ${scope.customerId ?? null}::uuid)
+        and (${shippedBefore}::date is null
+          or s.shipped_at < (${shippedBefore}::date)::timestamp at time zone ${ctx.timeZone})
+        and not exists (
+          select 1 from invoice_line il
+          join invoice i on i.tenant_id = il.tenant_id and i.id = il.invoice_id
+          where il.tenant_id = sl.tenant_id and il.order_id = sl.order_id
+            and i.origin in ('order', 'prepayment'))
+    ), chosen as (
+      select distinct group_key from billable
+      where ${page.afterKey ?? null}::text is null or group_key > ${page.afterKey ?? null}::text
+      order by group_key
+      limit ${page.groupsMax}
+    )
+    select b.group_key, b.frequency, b.customer_id, b.currency, b.shipment_line_id, b.shipment_id,
+      b.shipped_on, b.order_id, b.order_number, b.customer_reference, b.payment_terms_days,
+      b.order_line_id, ol.item_code, ol.description, b.quantity::text as quantity, ol.unit,
+      ol.unit_price_minor, ol.discount_percent::text as discount_percent, ol.vat_category,
+      ol.vat_rate::text as vat_rate
+    from billable b
+    join chosen using (group_key)
+    join sales_order_line ol on ol.tenant_id = ${ctx.tenantId}::uuid and ol.id = b.order_line_id
+    order by b.group_key, b.order_number, ol.line_number, b.shipped_on, b.shipment_line_id`.execute(
+    ctx.db,
+  )
+  const groups: BillableGroup[] = []
+  for (const row of rows) {
+    let group = groups.at(-1)
+    if (!group || group.key !== row.groupKey) {
+      group = {
+        key: row.groupKey,
+        customerId: row.customerId,
+        currency: row.currency,
+        frequency: row.frequency,
+        lines: [],
+      }
+      groups.push(group)
+    }
+    group.lines.push(lineFromRow(row))
+  }
+  return groups
+}
+
+/** Shipped before the day after the period's (or the given) last day, in the tenant's zone. */
+function shippedBeforeOf(scope: BillingScope): string | null {
+  const last = scope.kind === 'consolidated' ? scope.periodEnd : scope.shippedTo
+  if (!last) return null
+  const next = new Date(`${last}T00:00:00Z`)
+  next.setUTCDate(next.getUTCDate() + 1)
+  return next.toISOString().slice(0, 10)
+}
+
+function lineFromRow(row: Row): BillableLine {
+  const quantity = decimal(row.quantity)
+  const discountPercent = decimal(row.discountPercent)
+  return {
+    groupKey: row.groupKey,
+    customerId: row.customerId,
+    currency: row.currency,
+    shipmentLineId: row.shipmentLineId,
+    shipmentId: row.shipmentId,
+    shippedOn: row.shippedOn,
+    orderId: row.orderId,
+    orderNumber: row.orderNumber,
+    customerReference: row.customerReference,
+    paymentTermsDays: row.paymentTermsDays,
+    orderLineId: row.orderLineId,
+    itemCode: row.itemCode,
+    description: row.description,
+    quantityText: row.quantity,
+    quantity,
+    unit: row.unit,
+    unitPriceMinor: row.unitPriceMinor,
+    discountPercent,
+    vatCategory: row.vatCategory,
+    vatRate: decimal(row.vatRate),
+    netMinor: lineNetMinor(quantity, row.unitPriceMinor, discountPercent),
+  }
+}
+
+// numeric(18,4) and numeric(7,4) as the store prints them: at most four decimals.
+function decimal(text: string): Decimal {
+  const value = parseDecimal(text, 4)
+  if (!value) throw new Error(`not a stored decimal: ${text}`)
+  return value
+}
