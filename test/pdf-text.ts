@@ -6,12 +6,14 @@ import { inflateSync } from 'node:zlib'
 // picks the font), and each font carries a ToUnicode CMap that maps its glyph ids back to the
 // characters. Inflating the streams and decoding the runs through those maps gives back
 // exactly the text that was drawn, without a PDF library that can read text. One text object
-// (BT … ET) is one printed line. A font without a ToUnicode map (a standard font, which is
-// not embedded) is an error: every font our PDFs use must be embedded.
+// (BT … ET) is one printed line. Pages are read in the order of the page tree, each with
+// the fonts of its own resources (PDFs merged with pdf-lib have an F1 per part, and keep
+// their dictionaries in object streams). A font without a ToUnicode map (a standard font,
+// which is not embedded) is an error: every font our PDFs use must be embedded.
 
 type PdfObject = { dictionary: string; data?: Buffer }
 
-/** pdfkit's objects by number (it writes them plainly, without object streams). */
+/** The objects by number, also those inside object streams. */
 function objects(pdf: Uint8Array): Map<number, PdfObject> {
   const bytes = Buffer.from(pdf)
   const text = bytes.toString('latin1')
@@ -38,6 +40,17 @@ function objects(pdf: Uint8Array): Map<number, PdfObject> {
     const data = /\/FlateDecode/.test(dictionary) ? inflateSync(raw) : Buffer.from(raw)
     found.set(Number(match[1]), { dictionary, data })
     objectStart.lastIndex = start + raw.length
+  }
+  for (const { dictionary, data } of [...found.values()]) {
+    if (!data || !/\/Type\s*\/ObjStm/.test(dictionary)) continue
+    const first = Number(/\/First (\d+)/.exec(dictionary)?.[1])
+    const header = data.toString('latin1', 0, first).trim().split(/\s+/).map(Number)
+    for (let index = 0; index < header.length; index += 2) {
+      const end = index + 3 < header.length ? first + header[index + 3] : data.length
+      found.set(header[index], {
+        dictionary: data.toString('latin1', first + header[index + 1], end),
+      })
+    }
   }
   return found
 }
@@ -76,17 +89,31 @@ function characterMap(cmap: string): CharacterMap {
   return map
 }
 
-/** The character map of each font, by the name pages use for it (`F1`, `F2`, …). */
-function fontMaps(all: Map<number, PdfObject>): Map<string, CharacterMap | undefined> {
-  const byName = new Map<string, CharacterMap | undefined>()
-  for (const { dictionary } of all.values()) {
-    const fonts = /\/Font\s*<<([^>]*)>>/.exec(dictionary)?.[1] ?? ''
-    for (const [, name, number] of fonts.matchAll(/\/(\w+) (\d+) 0 R/g)) {
-      const font = all.get(Number(number))?.dictionary ?? ''
-      const toUnicode = /\/ToUnicode (\d+) 0 R/.exec(font)?.[1]
-      const cmap = toUnicode ? all.get(Number(toUnicode))?.data : undefined
-      byName.set(name, cmap ? characterMap(cmap.toString('latin1')) : undefined)
-    }
+const reference = (dictionary: string, key: string) =>
+  Number(new RegExp(`/${key}\\s*(\\d+) 0 R`).exec(dictionary)?.[1])
+
+/** The pages in order: the page tree from the catalog, depth first. */
+function pageObjects(all: Map<number, PdfObject>): PdfObject[] {
+  const catalog = [...all.values()].find((o) => /\/Type\s*\/Catalog/.test(o.dictionary))
+  const walk = (number: number): PdfObject[] => {
+    const node = all.get(number)
+    if (!node) return []
+    if (!/\/Type\s*\/Pages/.test(node.dictionary)) return [node]
+    const kids = /\/Kids\s*\[([^\]]*)\]/.exec(node.dictionary)?.[1] ?? ''
+    return [...kids.matchAll(/(\d+) 0 R/g)].flatMap((kid) => walk(Number(kid[1])))
+  }
+  return catalog ? walk(reference(catalog.dictionary, 'Pages')) : []
+}
+
+/** The character map of each font of a page, by the name its content uses (`F1`, …). */
+function pageFonts(all: Map<number, PdfObject>, page: string): Map<string, CharacterMap> {
+  const resources = all.get(reference(page, 'Resources'))?.dictionary ?? page
+  const inline = /\/Font\s*<<([^>]*)>>/.exec(resources)?.[1]
+  const fonts = inline ?? all.get(reference(resources, 'Font'))?.dictionary ?? ''
+  const byName = new Map<string, CharacterMap>()
+  for (const [, name, number] of fonts.matchAll(/\/(\w+)\s*(\d+) 0 R/g)) {
+    const cmap = all.get(reference(all.get(Number(number))?.dictionary ?? '', 'ToUnicode'))?.data
+    if (cmap) byName.set(name, characterMap(cmap.toString('latin1')))
   }
   return byName
 }
@@ -94,35 +121,35 @@ function fontMaps(all: Map<number, PdfObject>): Map<string, CharacterMap | undef
 /** The text of every page, one printed line per array entry. */
 export function pdfPages(pdf: Uint8Array): string[][] {
   const all = objects(pdf)
-  const fonts = fontMaps(all)
-  return [...all.values()]
-    .filter((object) => object.data && !/\/Subtype\s*\/Image/.test(object.dictionary))
-    .map((object) => object.data?.toString('latin1') ?? '')
-    .filter((content) => content.includes(' TJ'))
-    .map((content) => {
-      const lines: string[] = []
-      let font: CharacterMap | undefined
-      for (const block of content.split(/\bBT\b/).slice(1)) {
-        let line = ''
-        for (const [, name, runs] of block.matchAll(/\/(\w+) [\d.]+ Tf|\[([^\]]*)\] TJ/g)) {
-          if (name) {
-            font = fonts.get(name)
-            if (!font) throw new Error(`font ${name} has no ToUnicode map: is it embedded?`)
-            continue
-          }
-          for (const [, hex] of runs.matchAll(/<([0-9a-fA-F]*)>/g)) {
-            for (const code of hex.toLowerCase().match(/.{4}/g) ?? []) {
-              const char = font?.get(code)
-              if (char === undefined)
-                throw new Error(`glyph ${code} is not in the font's ToUnicode map`)
-              line += char
-            }
+  return pageObjects(all).map((page) => {
+    const fonts = pageFonts(all, page.dictionary)
+    const contents = /\/Contents\s*(\[[^\]]*\]|\d+ 0 R)/.exec(page.dictionary)?.[1] ?? ''
+    const content = [...contents.matchAll(/(\d+) 0 R/g)]
+      .map((ref) => all.get(Number(ref[1]))?.data?.toString('latin1') ?? '')
+      .join('\n')
+    const lines: string[] = []
+    let font: CharacterMap | undefined
+    for (const block of content.split(/\bBT\b/).slice(1)) {
+      let line = ''
+      for (const [, name, runs] of block.matchAll(/\/(\w+) [\d.]+ Tf|\[([^\]]*)\] TJ/g)) {
+        if (name) {
+          font = fonts.get(name)
+          if (!font) throw new Error(`font ${name} has no ToUnicode map: is it embedded?`)
+          continue
+        }
+        for (const [, hex] of runs.matchAll(/<([0-9a-fA-F]*)>/g)) {
+          for (const code of hex.toLowerCase().match(/.{4}/g) ?? []) {
+            const char = font?.get(code)
+            if (char === undefined)
+              throw new Error(`glyph ${code} is not in the font's ToUnicode map`)
+            line += char
           }
         }
-        if (line !== '') lines.push(line)
       }
-      return lines
-    })
+      if (line !== '') lines.push(line)
+    }
+    return lines
+  })
 }
 
 /** All the text of the PDF, lines joined by newlines. */
