@@ -14,12 +14,7 @@ import { deliveryCommands } from './commands.js'
 import './errors.js'
 import { deliveryJobs } from './jobs.js'
 import { deliveryRoutes } from './routes.js'
-import {
-  type BillingChannel,
-  type DeliveryWiring,
-  type InvoiceHead,
-  wireDelivery,
-} from './wiring.js'
+import { type DeliveryWiring, wireDelivery } from './wiring.js'
 
 export type { AccessPoint, AccessPointReceipt, ParticipantId, PeppolEnvelope } from './peppol.js'
 export { fileDropAccessPoint } from './peppol.js'
