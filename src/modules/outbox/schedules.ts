@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { toJsonValue } from '../../core/canonical-json.js'
+import { calendarDateAt } from '../../core/dates.js'
 import { domainError, type FieldIssue, invalid, notFound } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import type { Ctx } from '../../db/context.js'
@@ -73,23 +74,7 @@ export async function ensureDefaultSchedules(ctx: Ctx): Promise<number> {
   const known = new Set(have.map((row) => row.name))
   const missing = wanted.filter((d) => !known.has(d.name))
   if (missing.length === 0) return 0
-  const rows = missing.map((d) => ({
-    tenantId: ctx.tenantId,
-    id: newId(),
-    name: d.name,
-    description: d.description,
-    jobKind: d.jobKind,
-    payload: JSON.stringify(toJsonValue(d.payload)),
-    cadence: d.cadence,
-    dayOfWeek: d.dayOfWeek,
-    dayOfMonth: d.dayOfMonth,
-    businessDay: d.businessDay,
-    timeOfDay: d.timeOfDay,
-    active: true,
-    nextRunAt: nextRunAfter(d, ctx.now, ctx.timeZone),
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-  }))
+  const rows = missing.map((d) => newScheduleRow(d, ctx.tenantId, ctx.now, ctx.timeZone))
   // A concurrent seeder may have added the same names meanwhile: theirs stands.
   const added = await ctx.db
     .insertInto('schedule')
@@ -224,12 +209,7 @@ export async function enqueueDueSchedules(platform: Platform): Promise<number> {
           ...(schedule.payload as Record<string, unknown>),
           scheduleId: schedule.id,
           scheduledAt: schedule.nextRunAt.toISOString(),
-          scheduledDate: new Intl.DateTimeFormat('en-CA', {
-            timeZone,
-            year: 'numeric',
-            month: '2-digit',
-            day: '2-digit',
-          }).format(schedule.nextRunAt),
+          scheduledDate: calendarDateAt(schedule.nextRunAt, timeZone),
         },
         nextRunAt: nextRunAfter(schedule, now, timeZone),
       }
@@ -270,26 +250,9 @@ export async function seedDefaultSchedules(platform: Platform): Promise<number> 
   )
   if (missing.rows.length === 0) return 0
   const byName = new Map(wanted.map((d) => [d.name, d]))
-  const rows = missing.rows.map((row) => {
-    const d = byName.get(row.name) as ScheduleDefault
-    return {
-      tenantId: row.tenantId,
-      id: newId(),
-      name: d.name,
-      description: d.description,
-      jobKind: d.jobKind,
-      payload: JSON.stringify(toJsonValue(d.payload)),
-      cadence: d.cadence,
-      dayOfWeek: d.dayOfWeek,
-      dayOfMonth: d.dayOfMonth,
-      businessDay: d.businessDay,
-      timeOfDay: d.timeOfDay,
-      active: true,
-      nextRunAt: nextRunAfter(d, now, row.timeZone),
-      createdAt: now,
-      updatedAt: now,
-    }
-  })
+  const rows = missing.rows.map((row) =>
+    newScheduleRow(byName.get(row.name) as ScheduleDefault, row.tenantId, now, row.timeZone),
+  )
   const added = await platform.store.db
     .insertInto('schedule')
     .values(rows)
@@ -297,6 +260,27 @@ export async function seedDefaultSchedules(platform: Platform): Promise<number> 
     .returning('id')
     .execute()
   return added.length
+}
+
+/** A tenant's row of a default schedule, first due at the cadence's next time after now. */
+function newScheduleRow(d: ScheduleDefault, tenantId: string, now: Date, timeZone: string) {
+  return {
+    tenantId,
+    id: newId(),
+    name: d.name,
+    description: d.description,
+    jobKind: d.jobKind,
+    payload: JSON.stringify(toJsonValue(d.payload)),
+    cadence: d.cadence,
+    dayOfWeek: d.dayOfWeek,
+    dayOfMonth: d.dayOfMonth,
+    businessDay: d.businessDay,
+    timeOfDay: d.timeOfDay,
+    active: true,
+    nextRunAt: nextRunAfter(d, now, timeZone),
+    createdAt: now,
+    updatedAt: now,
+  }
 }
 
 type ScheduleRow = {
