@@ -10,7 +10,12 @@ import { openAmount } from '../invoicing/index.js'
 import { emitEvent } from '../outbox/index.js'
 import { paymentsConfig } from './config.js'
 import { mollieProvider } from './mollie.js'
-import { ensurePaymentSettings, isGenuinePayToken, type PayToken, payPageUrl } from './pay-link.js'
+import {
+  ensurePaymentSettings,
+  isGenuinePayToken,
+  type PayToken,
+  payPageUrlOfToken,
+} from './pay-link.js'
 import type { PaymentProvider, ProviderPayment } from './provider.js'
 import { allocatePayment, findProviderPayment, recordPayment } from './service.js'
 import type { CheckoutStatus, ProviderName } from './tables.js'
@@ -116,7 +121,7 @@ export async function startCheckout(
     async (ctx) => {
       if (!(await isGenuinePayToken(ctx, token))) return undefined
       const open = await openAmount(ctx, token.invoiceId)
-      const pageUrl = await payPageUrl(ctx, token.invoiceId)
+      const pageUrl = payPageUrlOfToken(token)
       if (open.openMinor <= 0n) return { redirectTo: pageUrl }
       const reusable = await ctx.db
         .selectFrom('checkout')
@@ -306,6 +311,18 @@ async function applyProviderPayment(
   return recordNow ? 'payment_recorded' : 'status_updated'
 }
 
+const checkoutColumns = [
+  'id',
+  'invoiceId',
+  'provider',
+  'providerPaymentId',
+  'amountMinor',
+  'currency',
+  'status',
+  'checkoutUrl',
+  'paymentId',
+] as const
+
 async function findCheckout(
   ctx: Ctx,
   provider: string,
@@ -314,17 +331,7 @@ async function findCheckout(
 ): Promise<Checkout | undefined> {
   let query = ctx.db
     .selectFrom('checkout')
-    .select([
-      'id',
-      'invoiceId',
-      'provider',
-      'providerPaymentId',
-      'amountMinor',
-      'currency',
-      'status',
-      'checkoutUrl',
-      'paymentId',
-    ])
+    .select(checkoutColumns)
     .where('provider', '=', provider)
     .where('providerPaymentId', '=', providerPaymentId)
   if (options.forUpdate) query = query.forUpdate()
@@ -335,17 +342,7 @@ async function findCheckout(
 export async function checkoutsOfInvoice(ctx: Ctx, invoiceId: string): Promise<Checkout[]> {
   return ctx.db
     .selectFrom('checkout')
-    .select([
-      'id',
-      'invoiceId',
-      'provider',
-      'providerPaymentId',
-      'amountMinor',
-      'currency',
-      'status',
-      'checkoutUrl',
-      'paymentId',
-    ])
+    .select(checkoutColumns)
     .where('invoiceId', '=', invoiceId)
     .orderBy('createdAt', 'desc')
     .execute()

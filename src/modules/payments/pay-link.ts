@@ -28,6 +28,12 @@ export async function payPageToken(ctx: Ctx, invoiceId: string): Promise<string>
   return Buffer.concat([ids, mac(secret, ids)]).toString('base64url')
 }
 
+/** The pay page of a token already found genuine: its own address, with no database work. */
+export function payPageUrlOfToken(token: PayToken): string {
+  const bytes = Buffer.concat([uuidBytes(token.tenantId), uuidBytes(token.invoiceId), token.mac])
+  return `${paymentsConfig().publicUrl}/pay/${bytes.toString('base64url')}`
+}
+
 /** Reads a token's parts, without checking it; undefined when it is not a token's shape. */
 export function readPayToken(token: string): PayToken | undefined {
   if (!/^[A-Za-z0-9_-]{86}$/.test(token)) return undefined
@@ -71,6 +77,8 @@ export async function rotatePayLinkSecret(ctx: Ctx): Promise<{ rotatedAt: Date }
 
 /** The tenant's payment settings row and pay-link secret, made (and kept) on first use. */
 export async function ensurePaymentSettings(ctx: Ctx): Promise<Buffer> {
+  const kept = await ctx.db.selectFrom('paymentSettings').select('payLinkSecret').executeTakeFirst()
+  if (kept) return kept.payLinkSecret
   const made = await ctx.db
     .insertInto('paymentSettings')
     .values({
@@ -94,6 +102,7 @@ export async function ensurePaymentSettings(ctx: Ctx): Promise<Buffer> {
     })
     return made.payLinkSecret
   }
+  // A concurrent first use made the row meanwhile: theirs stands.
   const row = await ctx.db
     .selectFrom('paymentSettings')
     .select('payLinkSecret')

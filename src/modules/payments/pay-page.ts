@@ -11,7 +11,7 @@ import {
   recordInvoiceStep,
 } from '../invoicing/index.js'
 import { paymentProviderSettings, publicScope } from './checkout.js'
-import { isGenuinePayToken, type PayToken, payPageUrl } from './pay-link.js'
+import { isGenuinePayToken, type PayToken, payPageUrlOfToken } from './pay-link.js'
 
 // What the pay page shows, and the 'opened' step a visit puts on the invoice's timeline.
 
@@ -149,7 +149,7 @@ export async function payPagePdf(
         }),
       }
       return {
-        document: { ...document, paymentLink: await payPageUrl(ctx, token.invoiceId) },
+        document: { ...document, paymentLink: payPageUrlOfToken(token) },
         look,
       }
     },

@@ -12,7 +12,11 @@ import {
   problemReplies,
 } from '../../http/schemas.js'
 import { read, write } from '../../http/unit-of-work.js'
-import { configurePaymentProvider, paymentProviderSettings } from './checkout.js'
+import {
+  configurePaymentProvider,
+  type ProviderSettings,
+  paymentProviderSettings,
+} from './checkout.js'
 import { rotatePayLinkSecret } from './pay-link.js'
 import {
   allocatePayment,
@@ -23,7 +27,7 @@ import {
   type PaymentSummary,
   recordPayment,
 } from './service.js'
-import { providers } from './tables.js'
+import { paymentSources, providers } from './tables.js'
 
 // Payments as the API speaks them: snake_case, money as decimal strings with the currency.
 
@@ -44,7 +48,7 @@ const paymentSummaryShape = {
   currency: z.string(),
   received_on: z.string(),
   method: z.string(),
-  source: z.enum(['pay_page', 'bank', 'manual']),
+  source: z.enum(paymentSources),
   provider: z.string().nullable(),
   provider_payment_id: z.string().nullable(),
   payer_name: z.string().nullable(),
@@ -227,7 +231,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
     (request, reply) =>
       write(request, reply, 201, async (ctx) => {
         const payment = await getPayment(ctx, request.params.id)
-        const payment2 = await allocatePayment(
+        const allocated = await allocatePayment(
           ctx,
           payment.id,
           request.body.allocations.map((a, index) => ({
@@ -235,7 +239,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
             amountMinor: amountIn(a.amount, payment.currency, `allocations[${index}].amount`),
           })),
         )
-        return paymentToApi(payment2)
+        return paymentToApi(allocated)
       }),
   )
 
@@ -256,10 +260,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
           provider: request.body.provider,
           apiKey: request.body.api_key,
         })
-        return {
-          provider: settings.provider,
-          configured_at: settings.configuredAt?.toISOString() ?? null,
-        }
+        return providerToApi(settings)
       }),
   )
 
@@ -273,13 +274,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: providerOut, ...problemReplies },
       },
     },
-    async (request) => {
-      const settings = await read(request, paymentProviderSettings)
-      return {
-        provider: settings.provider,
-        configured_at: settings.configuredAt?.toISOString() ?? null,
-      }
-    },
+    async (request) => providerToApi(await read(request, paymentProviderSettings)),
   )
 
   r.post(
@@ -298,4 +293,11 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
         return { rotated_at: rotatedAt.toISOString() }
       }),
   )
+}
+
+function providerToApi(settings: ProviderSettings) {
+  return {
+    provider: settings.provider,
+    configured_at: settings.configuredAt?.toISOString() ?? null,
+  }
 }
