@@ -171,9 +171,7 @@ async function recordOutcome(
   outcome: SendOutcome,
 ): Promise<void> {
   if (outcome.kind === 'deferred' && !isFinalAttempt(job)) {
-    await inJobTenant(platform, job, (ctx) =>
-      recordDeferredAttempt(ctx, delivery.id, outcome.reply),
-    )
+    await inJobTenant(platform, job, (ctx) => recordDeferredAttempt(ctx, delivery, outcome.reply))
     throw new Error(`delivery ${delivery.id} to ${delivery.recipient}: ${outcome.reply}`)
   }
   await inJobTenant(platform, job, (ctx) =>

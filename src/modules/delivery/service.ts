@@ -336,18 +336,26 @@ export async function settleDelivery(
   return updated
 }
 
-/** A try that failed for now: counted and kept, the delivery stays queued for the retry. */
-export async function recordDeferredAttempt(ctx: Ctx, deliveryId: string, error: string) {
-  await ctx.db
+/** A try that failed for now: counted and kept (and audited), the delivery stays queued for the retry. */
+export async function recordDeferredAttempt(ctx: Ctx, delivery: Delivery, error: string) {
+  const updated = await ctx.db
     .updateTable('delivery')
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
       lastError: error.slice(0, 2000),
       updatedAt: ctx.now,
     }))
-    .where('id', '=', deliveryId)
+    .where('id', '=', delivery.id)
     .where('status', '=', 'queued')
-    .execute()
+    .returning(deliveryColumns)
+    .executeTakeFirst()
+  if (!updated) return
+  await recordAudit(ctx, {
+    entityType: 'delivery',
+    entityId: delivery.id,
+    action: 'deferred',
+    after: { ...auditView(updated), lastError: updated.lastError },
+  })
 }
 
 export async function emitShipmentNoticeEvent(
