@@ -11,9 +11,9 @@ import { wireDelivery } from './wiring.js'
 
 // What delivery's tests arrange: a customer, an issued document, a real SMTP server.
 //
-// Issuing is invoicing's work (feat/invoice-core, not merged here yet): until it is, a test
-// puts the issued row in place as issuing leaves it and records the 'issued' step, which is
-// what makes delivery start. The documents are einvoice's fixtures, rendered for real.
+// A test puts the issued row in place as issuing leaves it and records the 'issued' step,
+// which is what makes delivery start; its document is one of einvoice's fixtures (every VAT
+// category, credit notes, …), served by the test wiring below and rendered for real.
 
 const documents = new Map<string, InvoiceDocument>()
 const pdfs = new Map<string, Uint8Array>()
