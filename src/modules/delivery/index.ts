@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { DomainError } from '../../core/errors.js'
 import type { O2cModule } from '../../platform.js'
 import { type DocumentLook, renderInvoicePdf } from '../documents/index.js'
-import { renderUbl } from '../einvoice/render.js'
+import { renderUbl } from '../einvoice/index.js'
 import {
   getBillingSettings,
   getCustomerBilling,
