@@ -24,10 +24,18 @@ export function daysBetween(from: CalendarDate, to: CalendarDate): number {
 
 /** The calendar date of an instant in the tenant's time zone. */
 export function calendarDateAt(instant: Date, timeZone: string): CalendarDate {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant)
+  let format = dayFormats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+    dayFormats.set(timeZone, format)
+  }
+  return format.format(instant)
 }
+
+// Making a DateTimeFormat costs far more than using one; a billing run asks per invoice.
+const dayFormats = new Map<string, Intl.DateTimeFormat>()

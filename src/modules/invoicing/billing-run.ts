@@ -125,7 +125,7 @@ export async function runConsolidatedBilling(
       origin: 'consolidated',
       issueDate: request.issueDate,
       period: (group) => periodOf(group, scope.periodEnd),
-      onInvoice: (ctx, invoice) => countInvoice(ctx, runId, invoice),
+      onBatch: (ctx, invoices) => countInvoices(ctx, runId, invoices),
       onFailure: (failure) => inTransaction((ctx) => countFailure(ctx, runId, failure)),
       onProgress: request.onProgress,
       batchSize: request.batchSize ?? invoicesPerTransaction,
@@ -314,27 +314,40 @@ async function startBillingRun(ctx: Ctx, request: ConsolidatedBillingRequest): P
   return id
 }
 
-/** In the invoice's transaction: link it to the run and add it to the run's counts. */
-async function countInvoice(ctx: Ctx, runId: string, invoice: BilledInvoice): Promise<void> {
+/** In the batch's transaction: link its invoices to the run and add them to the run's counts. */
+async function countInvoices(ctx: Ctx, runId: string, invoices: BilledInvoice[]): Promise<void> {
+  if (invoices.length === 0) return
   await ctx.db
     .insertInto('billingRunInvoice')
-    .values({ tenantId: ctx.tenantId, billingRunId: runId, invoiceId: invoice.invoiceId })
+    .values(
+      invoices.map((invoice) => ({
+        tenantId: ctx.tenantId,
+        billingRunId: runId,
+        invoiceId: invoice.invoiceId,
+      })),
+    )
     .execute()
+  const ordersCount = invoices.reduce((sum, invoice) => sum + invoice.orderIds.length, 0)
+  const linesCount = invoices.reduce((sum, invoice) => sum + invoice.linesCount, 0)
   await sql`
-    update billing_run set invoices_count = invoices_count + 1,
-      orders_count = orders_count + ${invoice.orderIds.length},
-      lines_count = lines_count + ${invoice.linesCount}, updated_at = ${ctx.now}
+    update billing_run set invoices_count = invoices_count + ${invoices.length},
+      orders_count = orders_count + ${ordersCount},
+      lines_count = lines_count + ${linesCount}, updated_at = ${ctx.now}
     where id = ${runId}`.execute(ctx.db)
-  await sql`
-    insert into billing_run_total (tenant_id, billing_run_id, currency, invoices_count,
-      net_minor, vat_minor, total_minor)
-    values (${ctx.tenantId}, ${runId}, ${invoice.currency}, 1, ${invoice.netMinor},
-      ${invoice.vatMinor}, ${invoice.totalMinor})
-    on conflict (tenant_id, billing_run_id, currency) do update set
-      invoices_count = billing_run_total.invoices_count + 1,
-      net_minor = billing_run_total.net_minor + excluded.net_minor,
-      vat_minor = billing_run_total.vat_minor + excluded.vat_minor,
-      total_minor = billing_run_total.total_minor + excluded.total_minor`.execute(ctx.db)
+  const totals = new Map<string, BillingRunTotal>()
+  for (const invoice of invoices) addToTotals(totals, invoice)
+  for (const total of totals.values()) {
+    await sql`
+      insert into billing_run_total (tenant_id, billing_run_id, currency, invoices_count,
+        net_minor, vat_minor, total_minor)
+      values (${ctx.tenantId}, ${runId}, ${total.currency}, ${total.invoicesCount},
+        ${total.netMinor}, ${total.vatMinor}, ${total.totalMinor})
+      on conflict (tenant_id, billing_run_id, currency) do update set
+        invoices_count = billing_run_total.invoices_count + excluded.invoices_count,
+        net_minor = billing_run_total.net_minor + excluded.net_minor,
+        vat_minor = billing_run_total.vat_minor + excluded.vat_minor,
+        total_minor = billing_run_total.total_minor + excluded.total_minor`.execute(ctx.db)
+  }
 }
 
 async function countFailure(ctx: Ctx, runId: string, failure: BillingFailure): Promise<void> {

@@ -12,9 +12,9 @@ import {
   uninvoicedShipmentLines,
 } from '../orders/index.js'
 import { type BillableGroup, type BillingScope, billableGroups } from './billing-selection.js'
-import { createInvoiceDraft, type DraftLineInput } from './drafts.js'
+import { type DraftLineInput, insertInvoiceDraft } from './drafts.js'
 import './errors.js'
-import { issueInvoice } from './issue.js'
+import { type IssuedDocument, issueDraft, issueInvoice } from './issue.js'
 import { getInvoice, type Invoice } from './queries.js'
 import type { InvoiceOrigin } from './tables.js'
 
@@ -105,8 +105,8 @@ export async function billShipments(
 
 /**
  * Pages through a selection and bills its groups, `batchSize` invoices per transaction (one
- * unless told). `onInvoice` runs inside the invoice's transaction (the billing run links the
- * invoice to itself there). A batch commits whole or not at all, so the numbers stay gapless;
+ * unless told). `onBatch` runs in the batch's transaction after its invoices (the billing
+ * run links them to itself there). A batch commits whole or not at all, so the numbers stay gapless;
  * a batch that fails is billed again one invoice per transaction, so one bad customer costs
  * only its own invoice and the rest of its batch is billed.
  */
@@ -117,7 +117,7 @@ export async function billSelection(
     origin: InvoiceOrigin
     issueDate?: CalendarDate
     period?: (group: BillableGroup) => { start: CalendarDate; end: CalendarDate }
-    onInvoice?: (ctx: Ctx, invoice: BilledInvoice) => Promise<void>
+    onBatch?: (ctx: Ctx, invoices: BilledInvoice[]) => Promise<void>
     onFailure?: (failure: BillingFailure) => Promise<void>
     onProgress?: BillingProgress
     batchSize?: number
@@ -136,9 +136,9 @@ export async function billSelection(
           issueDate: options.issueDate,
           period: options.period?.(group),
         })
-        await options.onInvoice?.(ctx, invoice)
         billed.push(invoice)
       }
+      await options.onBatch?.(ctx, billed)
       return billed
     })
   const billOne = async (group: BillableGroup) => {
@@ -215,7 +215,7 @@ export async function billGroup(
   const orders = new Map(group.lines.map((line) => [line.orderId, line]))
   const shippedOn = [...new Set(group.lines.map((line) => line.shippedOn))]
   const single = orders.size === 1 ? group.lines[0] : undefined
-  const draft = await createInvoiceDraft(ctx, {
+  const draftId = await insertInvoiceDraft(ctx, {
     origin: options.origin,
     customerId: group.customerId,
     currency: group.currency,
@@ -240,7 +240,7 @@ export async function billGroup(
     deliveryDate: !options.period && shippedOn.length === 1 ? shippedOn[0] : null,
     paymentTerms: single ? { netDays: single.paymentTermsDays } : undefined,
   })
-  const issued = await issueInvoice(ctx, draft.id, { issueDate: options.issueDate })
+  const issued = await issueDraft(ctx, draftId, { issueDate: options.issueDate })
   return billedInvoice(issued, [...orders.keys()])
 }
 
@@ -278,7 +278,7 @@ async function billOrderWhole(
   origin: 'order' | 'prepayment',
   options: { issueDate?: CalendarDate },
 ): Promise<Invoice> {
-  const draft = await createInvoiceDraft(ctx, {
+  const draftId = await insertInvoiceDraft(ctx, {
     origin,
     customerId: order.customerId,
     currency: order.currency,
@@ -306,7 +306,7 @@ async function billOrderWhole(
         ? { netDays: 0, discount: null, instalments: null }
         : { netDays: order.paymentTermsDays },
   })
-  const issued = await issueInvoice(ctx, draft.id, { issueDate: options.issueDate })
+  const issued = await issueInvoice(ctx, draftId, { issueDate: options.issueDate })
   await markShipmentsOfOrderBilledWhole(ctx, order.id)
   return issued
 }
@@ -434,14 +434,14 @@ function orderReferenceOf(order: { customerReference: string; orderNumber: numbe
     : String(order.orderNumber)
 }
 
-function billedInvoice(invoice: Invoice, orderIds: string[]): BilledInvoice {
+function billedInvoice(invoice: IssuedDocument, orderIds: string[]): BilledInvoice {
   return {
     invoiceId: invoice.id,
-    number: invoice.number as string,
+    number: invoice.number,
     customerId: invoice.customerId,
     currency: invoice.currency,
     orderIds,
-    linesCount: invoice.lines.length,
+    linesCount: invoice.linesCount,
     netMinor: invoice.totals.taxExclusiveMinor,
     vatMinor: invoice.totals.vatMinor,
     totalMinor: invoice.totals.taxInclusiveMinor,

@@ -85,6 +85,14 @@ const allowancesChargesMax = 100
 
 /** Drafts an invoice or credit note; the totals are computed and stored with it. */
 export async function createInvoiceDraft(ctx: Ctx, input: InvoiceDraftInput): Promise<Invoice> {
+  return getInvoice(ctx, await insertInvoiceDraft(ctx, input))
+}
+
+/**
+ * createInvoiceDraft without reading the draft back: for callers that issue it at once
+ * (issuing reads and locks it), such as billing. Returns the draft's id.
+ */
+export async function insertInvoiceDraft(ctx: Ctx, input: InvoiceDraftInput): Promise<string> {
   const draft = await prepareDraft(ctx, input)
   const id = newId()
   await ctx.db
@@ -104,9 +112,17 @@ export async function createInvoiceDraft(ctx: Ctx, input: InvoiceDraftInput): Pr
     })
     .execute()
   await insertParts(ctx, id, draft)
-  const invoice = await getInvoice(ctx, id)
-  await recordDraftChange(ctx, invoice, 'drafted')
-  return invoice
+  const view = {
+    id,
+    origin: input.origin,
+    customerId: input.customerId,
+    documentType: draft.documentType,
+    currency: draft.currency,
+    lines: draft.lines,
+    totals: draft.computed.totals,
+  }
+  await recordDraftChange(ctx, view, 'drafted')
+  return id
 }
 
 /** Changes a draft: the fields given replace the draft's (lines, when given, all lines). */
@@ -637,7 +653,13 @@ function draftInputOf(invoice: Invoice): InvoiceDraftInput {
   }
 }
 
-function auditView(invoice: Invoice) {
+/** What the audit trail and the draft events say of a draft. */
+type DraftView = Pick<Invoice, 'id' | 'documentType' | 'origin' | 'customerId' | 'currency'> & {
+  lines: readonly unknown[]
+  totals: Pick<Invoice['totals'], 'taxInclusiveMinor' | 'payableMinor'>
+}
+
+function auditView(invoice: DraftView) {
   return {
     document_type: invoice.documentType,
     origin: invoice.origin,
@@ -651,9 +673,9 @@ function auditView(invoice: Invoice) {
 
 async function recordDraftChange(
   ctx: Ctx,
-  invoice: Invoice,
+  invoice: DraftView,
   action: 'drafted' | 'draft_updated',
-  before?: Invoice,
+  before?: DraftView,
 ): Promise<void> {
   await recordAudit(ctx, {
     entityType: 'invoice',

@@ -47,12 +47,33 @@ export type IssueOptions = {
   issueDate?: CalendarDate
 }
 
+/** What issuing tells a caller that needs no more than this (a billing run). */
+export type IssuedDocument = {
+  id: string
+  number: string
+  documentType: Invoice['documentType']
+  customerId: string
+  currency: string
+  linesCount: number
+  totals: ComputedTotals['totals']
+}
+
 /** Issues a draft invoice or credit note; returns the issued document. */
 export async function issueInvoice(
   ctx: Ctx,
   invoiceId: string,
   options: IssueOptions = {},
 ): Promise<Invoice> {
+  const issued = await issueDraft(ctx, invoiceId, options)
+  return getInvoice(ctx, issued.id)
+}
+
+/** issueInvoice without reading the issued document back whole. */
+export async function issueDraft(
+  ctx: Ctx,
+  invoiceId: string,
+  options: IssueOptions = {},
+): Promise<IssuedDocument> {
   const issueDate = options.issueDate ?? calendarDateAt(ctx.now, ctx.timeZone)
   if (!isCalendarDate(issueDate)) {
     throw invalid([{ field: 'issue_date', message: 'must be a date YYYY-MM-DD' }])
@@ -188,7 +209,15 @@ export async function issueInvoice(
     before: { status: 'draft' },
     after: { status: 'issued', ...detail },
   })
-  return getInvoice(ctx, draft.id)
+  return {
+    id: draft.id,
+    number,
+    documentType: draft.documentType,
+    customerId: draft.customerId,
+    currency: draft.currency,
+    linesCount: draft.lines.length,
+    totals,
+  }
 }
 
 async function lockForIssue(ctx: Ctx, invoiceId: string): Promise<Invoice> {

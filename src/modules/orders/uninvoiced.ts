@@ -285,12 +285,20 @@ async function moveOrder(
   status: 'invoiced' | 'closed',
   stamp: { invoicedAt?: Date; closedAt?: Date },
 ): Promise<Order> {
+  const after: Order = {
+    ...before,
+    status,
+    ...stamp,
+    updatedAt: ctx.now,
+    version: before.version + 1,
+  }
+  // The row is locked (loadOrder forUpdate), so the order after is the one before with these
+  // columns changed: no second read.
   await ctx.db
     .updateTable('salesOrder')
-    .set({ status, ...stamp, updatedAt: ctx.now, version: before.version + 1 })
+    .set({ status, ...stamp, updatedAt: ctx.now, version: after.version })
     .where('id', '=', before.id)
     .execute()
-  const after = await loadOrder(ctx, before.id)
   await recordAudit(ctx, {
     entityType: 'order',
     entityId: before.id,
