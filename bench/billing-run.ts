@@ -94,6 +94,7 @@ export const billingRun: Benchmark = {
         },
         { measure: 'run time', value: seconds, unit: 's' },
         { measure: 'invoices issued', value: result.invoicesCount / seconds, unit: 'invoices/s' },
+        { measure: 'RSS before the run', value: rssBefore / 1024 / 1024, unit: 'MB' },
         { measure: 'peak RSS during the run', value: rssPeak / 1024 / 1024, unit: 'MB' },
       ]
       return figures
