@@ -136,6 +136,20 @@ export function parseDecimal(text: string, scaleMax: number): Decimal | undefine
   return { units: negative ? -units : units, scale }
 }
 
+/** Parses a numeric column as the store prints it ('2.5000' → 2.5); anything else is a bug. */
+export function decimalFromStore(text: string): Decimal {
+  const parsed = parseDecimal(text, 18)
+  if (!parsed) throw new Error(`Not a decimal from the store: ${text}`)
+  return parsed
+}
+
+export function compareDecimal(a: Decimal, b: Decimal): number {
+  const scale = Math.max(a.scale, b.scale)
+  const left = a.units * 10n ** BigInt(scale - a.scale)
+  const right = b.units * 10n ** BigInt(scale - b.scale)
+  return left === right ? 0 : left < right ? -1 : 1
+}
+
 export function formatDecimal(value: Decimal, scaleMin = 0): string {
   const scale = Math.max(value.scale, scaleMin)
   const units = value.units * 10n ** BigInt(scale - value.scale)

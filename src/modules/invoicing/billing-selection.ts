@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { CalendarDate } from '../../core/dates.js'
-import { type Decimal, lineNetMinor, parseDecimal } from '../../core/money.js'
+import { type Decimal, decimalFromStore, lineNetMinor } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { VatCategory } from './document.js'
 import type { BillingFrequency } from './tables.js'
@@ -179,8 +179,8 @@ function shippedBeforeOf(scope: BillingScope): string | null {
 }
 
 function lineFromRow(row: Row): BillableLine {
-  const quantity = decimal(row.quantity)
-  const discountPercent = decimal(row.discountPercent)
+  const quantity = decimalFromStore(row.quantity)
+  const discountPercent = decimalFromStore(row.discountPercent)
   return {
     groupKey: row.groupKey,
     customerId: row.customerId,
@@ -201,14 +201,7 @@ function lineFromRow(row: Row): BillableLine {
     unitPriceMinor: row.unitPriceMinor,
     discountPercent,
     vatCategory: row.vatCategory,
-    vatRate: decimal(row.vatRate),
+    vatRate: decimalFromStore(row.vatRate),
     netMinor: lineNetMinor(quantity, row.unitPriceMinor, discountPercent),
   }
-}
-
-// numeric(18,4) and numeric(7,4) as the store prints them: at most four decimals.
-function decimal(text: string): Decimal {
-  const value = parseDecimal(text, 4)
-  if (!value) throw new Error(`not a stored decimal: ${text}`)
-  return value
 }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import { type CalendarDate, calendarDateAt, isCalendarDate } from '../../core/dates.js'
 import { invalid, notFound } from '../../core/errors.js'
 import { isUuid } from '../../core/ids.js'
-import { type Decimal, formatDecimal, parseDecimal } from '../../core/money.js'
+import { compareDecimal, type Decimal, decimalFromStore, formatDecimal } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import type {
@@ -149,12 +149,12 @@ export async function getInvoice(
       lineNumber: line.lineNumber,
       itemCode: line.itemCode,
       description: line.description,
-      quantity: decimal(line.quantity),
+      quantity: decimalFromStore(line.quantity),
       unit: line.unit,
       unitPriceMinor: line.unitPriceMinor,
-      discountPercent: decimal(line.discountPercent),
+      discountPercent: decimalFromStore(line.discountPercent),
       vatCategory: line.vatCategory,
-      vatRate: decimal(line.vatRate),
+      vatRate: decimalFromStore(line.vatRate),
       netMinor: line.netMinor,
       orderId: line.orderId,
       orderLineId: line.orderLineId,
@@ -166,12 +166,12 @@ export async function getInvoice(
       ...(entry.reasonCode ? { reasonCode: entry.reasonCode } : {}),
       amountMinor: entry.amountMinor,
       vatCategory: entry.vatCategory,
-      vatRate: decimal(entry.vatRate),
+      vatRate: decimalFromStore(entry.vatRate),
     })),
     vatBreakdown: sortBreakdown(
       vat.map((entry) => ({
         category: entry.vatCategory,
-        rate: decimal(entry.vatRate),
+        rate: decimalFromStore(entry.vatRate),
         taxableMinor: entry.taxableMinor,
         vatMinor: entry.vatMinor,
         ...(entry.exemptionReason ? { exemptionReason: entry.exemptionReason } : {}),
@@ -222,7 +222,7 @@ function header(row: InvoiceRow) {
       row.accountingCurrency && row.exchangeRate && row.vatAccountingMinor !== null
         ? {
             currency: row.accountingCurrency,
-            rate: decimal(row.exchangeRate),
+            rate: decimalFromStore(row.exchangeRate),
             vatMinor: row.vatAccountingMinor,
           }
         : null,
@@ -347,7 +347,7 @@ export function termsFromJson(json: unknown): InvoiceTerms {
     netDays: terms.net_days ?? 30,
     discount: terms.discount
       ? {
-          percent: decimal(terms.discount.percent),
+          percent: decimalFromStore(terms.discount.percent),
           days: terms.discount.days,
           ...(terms.discount.due_date ? { dueDate: terms.discount.due_date } : {}),
           ...(terms.discount.amount_minor !== undefined
@@ -396,16 +396,9 @@ export function termsToJson(terms: InvoiceTerms): string {
   })
 }
 
-function decimal(text: string): Decimal {
-  return parseDecimal(text, 8) as Decimal
-}
-
 function sortBreakdown(rows: VatBreakdown[]): VatBreakdown[] {
   return rows.sort((a, b) => {
     if (a.category !== b.category) return a.category < b.category ? -1 : 1
-    const scale = Math.max(a.rate.scale, b.rate.scale)
-    const left = a.rate.units * 10n ** BigInt(scale - a.rate.scale)
-    const right = b.rate.units * 10n ** BigInt(scale - b.rate.scale)
-    return left === right ? 0 : left < right ? -1 : 1
+    return compareDecimal(a.rate, b.rate)
   })
 }

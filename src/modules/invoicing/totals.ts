@@ -1,4 +1,4 @@
-import { type Decimal, formatDecimal, vatForCategory } from '../../core/money.js'
+import { compareDecimal, type Decimal, formatDecimal, vatForCategory } from '../../core/money.js'
 import type { AllowanceCharge, DocumentTotals, VatBreakdown, VatCategory } from './document.js'
 
 // The totals of an invoice as EN 16931 computes them, in minor units and without a float:
@@ -69,7 +69,7 @@ export function computeTotals(input: {
   }
   const vatBreakdown = [...groups.values()]
     .sort((a, b) =>
-      a.category === b.category ? compareRate(a.rate, b.rate) : a.category < b.category ? -1 : 1,
+      a.category === b.category ? compareDecimal(a.rate, b.rate) : a.category < b.category ? -1 : 1,
     )
     .map(({ category, rate, taxableMinor }): VatBreakdown => {
       const given = input.exemptions?.[category]
@@ -103,11 +103,4 @@ export function computeTotals(input: {
       payableMinor: taxInclusiveMinor - input.prepaidMinor,
     },
   }
-}
-
-function compareRate(a: Decimal, b: Decimal): number {
-  const scale = Math.max(a.scale, b.scale)
-  const left = a.units * 10n ** BigInt(scale - a.scale)
-  const right = b.units * 10n ** BigInt(scale - b.scale)
-  return left === right ? 0 : left < right ? -1 : 1
 }

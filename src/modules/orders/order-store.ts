@@ -2,14 +2,9 @@ import { sql } from 'kysely'
 import { notFound } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import type { Decimal } from '../../core/money.js'
+import { decimalFromStore } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
-import {
-  decimalFromStore,
-  decimalText,
-  type OrderTotals,
-  orderTotals,
-  type PricedLine,
-} from './pricing.js'
+import { decimalText, type OrderTotals, orderTotals, type PricedLine } from './pricing.js'
 import type { OrderStatus } from './tables.js'
 
 // Reading and writing the order tables: one order with its lines and credit hold, as the

@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../../core/errors.js'
 import {
+  compareDecimal,
   currencyExponent,
   type Decimal,
   formatDecimal,
@@ -225,20 +226,6 @@ function canonical(value: Decimal): Decimal {
     scale -= 1
   }
   return { units, scale }
-}
-
-export function compareDecimal(a: Decimal, b: Decimal): number {
-  const scale = Math.max(a.scale, b.scale)
-  const left = a.units * 10n ** BigInt(scale - a.scale)
-  const right = b.units * 10n ** BigInt(scale - b.scale)
-  return left === right ? 0 : left < right ? -1 : 1
-}
-
-/** Parses a numeric column (an exact decimal string from the store). */
-export function decimalFromStore(text: string): Decimal {
-  const parsed = parseDecimal(text, 18)
-  if (!parsed) throw new Error(`Not a decimal from the store: ${text}`)
-  return canonical(parsed)
 }
 
 /** Quantities in ten-thousandths, so they add and compare as plain integers. */

@@ -1,20 +1,14 @@
 import { sql } from 'kysely'
 import { domainError, type FieldIssue, invalid, notFound } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
-import { type Decimal, formatAmount } from '../../core/money.js'
+import { type Decimal, decimalFromStore, formatAmount } from '../../core/money.js'
 import { decodeCursor, type Page, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { emitEvent } from '../outbox/index.js'
 import { carrierCode, trackingUrlFor } from './carriers.js'
 import { loadOrder, type Order } from './order-store.js'
-import {
-  decimalFromStore,
-  decimalText,
-  quantityFromUnits,
-  quantityScaleMax,
-  quantityUnits,
-} from './pricing.js'
+import { decimalText, quantityFromUnits, quantityScaleMax, quantityUnits } from './pricing.js'
 import { orderEventPayload } from './service.js'
 import { assertTransition } from './status.js'
 import type { ShipmentStatus } from './tables.js'
