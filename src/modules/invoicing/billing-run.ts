@@ -199,10 +199,7 @@ function consolidatedScope(
 function periodOf(group: BillableGroup, periodEnd: CalendarDate) {
   const nominal =
     group.frequency === 'weekly' ? addDays(periodEnd, -6) : `${periodEnd.slice(0, 8)}01`
-  const earliest = group.lines.reduce(
-    (min, line) => (line.shippedOn < min ? line.shippedOn : min),
-    nominal,
-  )
+  const earliest = [nominal, ...group.lines.map((line) => line.shippedOn)].sort()[0] as CalendarDate
   return { start: earliest, end: periodEnd }
 }
 

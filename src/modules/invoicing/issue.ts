@@ -5,8 +5,7 @@ import {
   dutchHolidayDates,
 } from '../../core/business-calendar.js'
 import { type CalendarDate, calendarDateAt, isCalendarDate } from '../../core/dates.js'
-import { domainError, invalid, notFound } from '../../core/errors.js'
-import { isUuid } from '../../core/ids.js'
+import { domainError, invalid } from '../../core/errors.js'
 import { allocate, divideRounded, formatAmount, formatDecimal } from '../../core/money.js'
 import { paymentReferenceFor } from '../../core/payment-reference.js'
 import type { Ctx } from '../../db/context.js'
