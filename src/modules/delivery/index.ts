@@ -4,7 +4,7 @@ import type { O2cModule } from '../../platform.js'
 import { type DocumentLook, renderInvoicePdf } from '../documents/index.js'
 import { renderUbl } from '../einvoice/index.js'
 import {
-  getBillingSettings,
+  documentLook,
   getCustomerBilling,
   getInvoice,
   loadInvoiceDocument,
@@ -52,17 +52,10 @@ export const productionWiring: DeliveryWiring = {
     }
   },
   async loadDocument(ctx, invoiceId) {
-    const [document, settings] = await Promise.all([
+    const [document, look] = await Promise.all([
       loadInvoiceDocument(ctx, invoiceId),
-      getBillingSettings(ctx),
+      documentLook(ctx),
     ])
-    const look: DocumentLook = {
-      primaryColour: settings?.primaryColour ?? '#1f3a5f',
-      accentColour: settings?.accentColour ?? '#e8eef5',
-      ...(settings?.logo && {
-        logo: { data: settings.logo.bytes, mediaType: settings.logo.mediaType },
-      }),
-    }
     return { document, look }
   },
   payPageUrl,

@@ -6,6 +6,7 @@ import { type Decimal, formatDecimal, parseDecimal } from '../../core/money.js'
 import type { PaymentReferenceScheme } from '../../core/payment-reference.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
+import type { DocumentLook } from '../documents/index.js'
 import { emitEvent } from '../outbox/index.js'
 import type { Party, Seller } from './document.js'
 import './errors.js'
@@ -67,6 +68,22 @@ export function getBillingSettings(ctx: Ctx): Promise<BillingSettings | null> {
     settings.catch(() => settingsOfTransaction.delete(ctx))
   }
   return settings
+}
+
+// The colours of a tenant that has not chosen its own (also the columns' defaults in 0008).
+const defaultLook: DocumentLook = { primaryColour: '#1f3a5f', accentColour: '#e8eef5' }
+
+/** How the tenant's PDFs look: its logo and colours, or the defaults before it has settings. */
+export async function documentLook(ctx: Ctx): Promise<DocumentLook> {
+  const settings = await getBillingSettings(ctx)
+  if (!settings) return defaultLook
+  return {
+    primaryColour: settings.primaryColour,
+    accentColour: settings.accentColour,
+    ...(settings.logo
+      ? { logo: { data: new Uint8Array(settings.logo.bytes), mediaType: settings.logo.mediaType } }
+      : {}),
+  }
 }
 
 async function readBillingSettings(ctx: Ctx): Promise<BillingSettings | null> {
@@ -277,8 +294,8 @@ function normaliseSettings(input: BillingSettingsInput): Required<BillingSetting
     holidayCalendar: input.holidayCalendar ?? 'nl',
     extraHolidays: [...new Set(input.extraHolidays ?? [])].sort(),
     discount: input.discount ?? null,
-    primaryColour: input.primaryColour ?? '#1f3a5f',
-    accentColour: input.accentColour ?? '#e8eef5',
+    primaryColour: input.primaryColour ?? defaultLook.primaryColour,
+    accentColour: input.accentColour ?? defaultLook.accentColour,
   }
 }
 

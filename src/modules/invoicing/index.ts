@@ -34,6 +34,7 @@ export {
 export {
   type BillingSettings,
   type BillingSettingsInput,
+  documentLook,
   getBillingSettings,
   putBillingLogo,
   putBillingSettings,

@@ -14,12 +14,11 @@ import type { Ctx } from '../../db/context.js'
 import { getCustomer } from '../customers/index.js'
 import {
   type CustomerStatement,
-  type DocumentLook,
   renderStatementPdf,
   type StatementOpenItem,
   type StatementPayment,
 } from '../documents/index.js'
-import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
+import { documentLook, requireBillingSettings } from './billing-settings.js'
 import type { DocumentLanguage, PostalAddress } from './document.js'
 
 // A customer's statement of account: what is open on a date, with its days overdue, and the
@@ -280,7 +279,8 @@ export async function customerStatementPdf(
   options: StatementOptions = {},
 ): Promise<Uint8Array> {
   const { statements, language } = await customerStatement(ctx, customerId, options)
-  const look = lookOf(await requireBillingSettings(ctx))
+  await requireBillingSettings(ctx)
+  const look = await documentLook(ctx)
   const pdfs = await Promise.all(statements.map((s) => renderStatementPdf(s, look, language)))
   if (pdfs.length === 1) return pdfs[0] as Uint8Array
   const merged = await PDFDocument.create()
@@ -289,14 +289,4 @@ export async function customerStatementPdf(
     for (const page of await merged.copyPages(part, part.getPageIndices())) merged.addPage(page)
   }
   return merged.save()
-}
-
-function lookOf(settings: BillingSettings): DocumentLook {
-  return {
-    primaryColour: settings.primaryColour,
-    accentColour: settings.accentColour,
-    ...(settings.logo
-      ? { logo: { data: new Uint8Array(settings.logo.bytes), mediaType: settings.logo.mediaType } }
-      : {}),
-  }
 }

@@ -2,9 +2,9 @@ import QRCode from 'qrcode'
 import { inTenant } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { recordAudit } from '../audit/index.js'
-import { type DocumentLook, epcPayload, renderInvoicePdf } from '../documents/index.js'
+import { epcPayload, renderInvoicePdf } from '../documents/index.js'
 import {
-  getBillingSettings,
+  documentLook,
   getInvoice,
   loadInvoiceDocument,
   openAmount,
@@ -140,14 +140,7 @@ export async function payPagePdf(
     async (ctx) => {
       if (!(await isGenuinePayToken(ctx, token))) return undefined
       const document = await loadInvoiceDocument(ctx, token.invoiceId)
-      const settings = await getBillingSettings(ctx)
-      const look: DocumentLook = {
-        primaryColour: settings?.primaryColour ?? '#1f3a5f',
-        accentColour: settings?.accentColour ?? '#e8eef5',
-        ...(settings?.logo && {
-          logo: { data: settings.logo.bytes, mediaType: settings.logo.mediaType },
-        }),
-      }
+      const look = await documentLook(ctx)
       return {
         document: { ...document, paymentLink: payPageUrlOfToken(token) },
         look,
