@@ -103,12 +103,12 @@ describe('an invoice by email', () => {
     const payLink = await tenant.run((ctx) => payPageUrl(ctx, invoice.id))
     const text = documentMail(document, payLink).text
     expect(text).toContain(payLink)
-    expect(text).toContain(`Te betalen: EUR ${amount(document.totals.payableMinor)}`)
+    expect(text).toContain(`Te betalen: EUR ${dutchAmount(document.totals.payableMinor)}`)
     expect(text).toContain(`Betalingskenmerk: ${document.paymentReference}`)
     const body = withoutSoftLineBreaks(mail.raw)
     expect(body).toContain(payLink)
-    expect(body).toContain(`Te betalen: EUR ${amount(document.totals.payableMinor)}`)
-    expect(body).toContain('Vervaldatum: 01-04-2026')
+    expect(body).toContain(`Te betalen: EUR ${dutchAmount(document.totals.payableMinor)}`)
+    expect(body).toContain('Vervaldatum: 1 april 2026')
     expect(body).toContain(`Betalingskenmerk: ${document.paymentReference}`)
 
     expect(await steps(invoice.id)).toEqual(['issued', 'queued', 'sent'])
@@ -409,7 +409,9 @@ async function billingProfile(
     .execute()
 }
 
-function amount(minor: bigint): string {
+/** As a Dutch reader writes it, the way the PDF does: 1234567n → '12.345,67'. */
+function dutchAmount(minor: bigint): string {
   const text = minor.toString().padStart(3, '0')
-  return `${text.slice(0, -2)}.${text.slice(-2)}`
+  const whole = text.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, '.')
+  return `${whole},${text.slice(-2)}`
 }

@@ -1,5 +1,4 @@
-import type { CalendarDate } from '../../core/dates.js'
-import { formatAmount } from '../../core/money.js'
+import { formatDate, formatMoney } from '../documents/index.js'
 import type { InvoiceDocument } from '../invoicing/index.js'
 
 // What the customer reads: subject and plain-text body of each message, in Dutch or English.
@@ -126,36 +125,16 @@ export function portalMail(doc: InvoiceDocument, link: string): MailText {
 }
 
 function facts(doc: InvoiceDocument, w: (typeof words)[MessageLanguage]): string[] {
-  const amount = `${doc.currency} ${formatAmount(doc.totals.payableMinor, doc.currency)}`
+  // Written as the PDF writes them, so mail and document agree digit for digit.
+  const language = messageLanguage(doc.language)
+  const amount = formatMoney(doc.totals.payableMinor, doc.currency, language)
   if (doc.type === 'credit_note') return [`${w.amountCredited}: ${amount}`]
   return [
     `${w.amountDue}: ${amount}`,
-    ...(doc.dueDate ? [`${w.dueDate}: ${printedDate(doc.dueDate, doc.language)}`] : []),
+    ...(doc.dueDate ? [`${w.dueDate}: ${formatDate(doc.dueDate, language)}`] : []),
     `${w.reference}: ${doc.paymentReference}`,
   ]
 }
-
-/** 2026-03-31 as a reader of that language writes it: 31-03-2026 (nl), 31 March 2026 (en). */
-export function printedDate(date: CalendarDate, language: string): string {
-  const [year, month, day] = date.split('-')
-  if (messageLanguage(language) === 'nl') return `${day}-${month}-${year}`
-  return `${Number(day)} ${monthNames[Number(month) - 1]} ${year}`
-}
-
-const monthNames = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 export type ShipmentNotice = {
   orderNumber: number
