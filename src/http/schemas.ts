@@ -23,6 +23,18 @@ export const problem = z
   })
   .loose()
 
+/** The query and body of a CSV import route (`Content-Type: text/csv`). */
+export const csvImportRequest = {
+  consumes: ['text/csv'],
+  querystring: z.object({
+    skip_invalid: z
+      .stringbool()
+      .default(false)
+      .describe('import the valid rows and report the others'),
+  }),
+  body: z.string().describe('the CSV file'),
+}
+
 /** The error replies every route may give, for the OpenAPI document. */
 export const problemReplies = {
   400: problem,

@@ -1,10 +1,9 @@
-import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
-import { importProgressBar } from '../../cli/import-progress.js'
+import { importFile, problemLines } from '../../cli/file-import.js'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
-import { DomainError, domainError } from '../../core/errors.js'
+import { domainError } from '../../core/errors.js'
 import { isUuid } from '../../core/ids.js'
 import type { CliContext } from '../../platform.js'
 import { importCustomers } from './import-customers.js'
@@ -22,33 +21,27 @@ export function customerCommands(program: Command, cli: CliContext): void {
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (file: string, options) => {
-      const size = fileSize(file)
       const platform = await cli.platform('customers import')
-      const progress = importProgressBar(size)
-      let summary: Awaited<ReturnType<typeof importCustomers>>
-      try {
-        summary = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
-          importCustomers(ctx, () => progress.reading(createReadStream(file)), {
-            skipInvalid: options.skipInvalid,
-            onProgress: progress.update,
-          }),
-        )
-      } catch (error) {
-        progress.stop()
-        if (error instanceof DomainError && error.code === 'customers.import_rejected') {
-          printRefusal(options, error)
-          process.exitCode = 2
-          return
-        }
-        throw error
-      }
-      progress.stop()
+      const summary = await importFile({
+        file,
+        options,
+        rejectedCode: 'customers.import_rejected',
+        keyField: 'customer_number',
+        run: (open, onProgress) =>
+          inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
+            importCustomers(ctx, open, { skipInvalid: options.skipInvalid, onProgress }),
+          ),
+      })
+      if (!summary) return
       const out = importSummaryToApi(summary)
       printResult(options, out, [
         `Imported ${basename(file)}: ${out.created} created, ${out.updated} updated, ` +
           `${out.unchanged} unchanged (${out.rows} rows).`,
         ...(out.rejected_rows > 0
-          ? [`Skipped ${out.rejected_rows} invalid row(s):`, ...problemLines(out.rejected)]
+          ? [
+              `Skipped ${out.rejected_rows} invalid row(s):`,
+              ...problemLines(out.rejected, 'customer_number'),
+            ]
           : []),
         ...(out.rejected_truncated ? ['  … and more problems not listed'] : []),
         ...(out.credit_limits > 0
@@ -57,7 +50,7 @@ export function customerCommands(program: Command, cli: CliContext): void {
                 `${out.credit_limits_awaiting_approval} awaiting approval (four eyes), ` +
                 `${out.credit_limits_unchanged} unchanged, ` +
                 `${out.credit_limits_skipped.length} skipped.`,
-              ...problemLines(out.credit_limits_skipped),
+              ...problemLines(out.credit_limits_skipped, 'customer_number'),
             ]
           : []),
         ...(out.credit_limits_skipped_truncated ? ['  … and more skipped limits not listed'] : []),
@@ -199,36 +192,4 @@ export function customerCommands(program: Command, cli: CliContext): void {
       })
       printResult(options, toApi(customer), `Created customer ${customer.number} (${customer.id})`)
     })
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size
-  } catch {
-    throw new Error(`Cannot read ${file}: no such file`)
-  }
-}
-
-function problemLines(problems: ReturnType<typeof importSummaryToApi>['rejected']): string[] {
-  return problems.map(
-    (p) =>
-      `  line ${p.line}${p.customer_number ? ` (${p.customer_number})` : ''}: ` +
-      `${p.column ?? 'the line'} ${p.message}`,
-  )
-}
-
-function printRefusal(options: { json?: boolean }, error: DomainError): void {
-  const details = error.details as {
-    rejected: ReturnType<typeof importSummaryToApi>['rejected']
-    rejected_truncated: boolean
-  }
-  printResult(
-    options,
-    { type: `/problems/${error.code}`, title: error.title, detail: error.message, ...details },
-    [
-      error.message,
-      ...problemLines(details.rejected),
-      ...(details.rejected_truncated ? ['  … and more problems not listed'] : []),
-    ],
-  )
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
+import { csvImportRequest, idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { expectedVersion, read, withEtag, write } from '../../http/unit-of-work.js'
 import { importCustomers } from './import-customers.js'
 import {
@@ -142,14 +142,7 @@ export async function customerRoutes(app: FastifyInstance): Promise<void> {
           'The whole file is refused (422, every problem listed by line and column) unless ' +
           'every row is valid, or `skip_invalid=true` imports the valid rows.',
         tags: ['customers'],
-        consumes: ['text/csv'],
-        querystring: z.object({
-          skip_invalid: z
-            .stringbool()
-            .default(false)
-            .describe('import the valid rows and report the others'),
-        }),
-        body: z.string().describe('the CSV file'),
+        ...csvImportRequest,
         response: { 200: importSummaryOut, ...problemReplies },
       },
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { formatAmount } from '../../core/money.js'
-import { problemReplies } from '../../http/schemas.js'
+import { csvImportRequest, problemReplies } from '../../http/schemas.js'
 import { write } from '../../http/unit-of-work.js'
 import {
   importOpenItems,
@@ -76,14 +76,7 @@ export async function openItemsRoutes(app: FastifyInstance): Promise<void> {
           'is valid, or `skip_invalid=true` imports the valid rows. Numbers that exist are ' +
           'refused, so importing a file twice imports it once.',
         tags: ['invoices'],
-        consumes: ['text/csv'],
-        querystring: z.object({
-          skip_invalid: z
-            .stringbool()
-            .default(false)
-            .describe('import the valid rows and report the others'),
-        }),
-        body: z.string().describe('the CSV file'),
+        ...csvImportRequest,
         response: { 200: openItemsSummaryOut, ...problemReplies },
       },
     },
