@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { convert } from 'xmlbuilder2'
+import { renderCii, renderUbl } from '../src/modules/einvoice/index.js'
+import type { InvoiceDocument } from '../src/modules/invoicing/index.js'
 
 // The official EN 16931 and Peppol BIS 3.0 rules as a test oracle: ../shared/tools/
 // validate-einvoice (XSD + CEN Schematron + Peppol Schematron). Each call starts a JVM and
@@ -49,6 +53,41 @@ export function validateEinvoices(tool: string, files: string[]): Promise<Valida
       },
     )
   })
+}
+
+/**
+ * Renders each document as UBL and CII (files `name.ubl.xml` and `name.cii.xml` in a folder of
+ * its own, removed afterwards) and validates them all in one call. `fatal` has one line per
+ * fatal error, naming the file, the rule and where.
+ */
+export async function validateAsUblAndCii(
+  tool: string,
+  documents: { name: string; document: InvoiceDocument }[],
+): Promise<{ results: ValidationResult[]; fatal: string[] }> {
+  const directory = mkdtempSync(join(tmpdir(), 'o2c-einvoices-'))
+  try {
+    const files: string[] = []
+    for (const { name, document } of documents) {
+      for (const [format, xml] of [
+        ['ubl', await renderUbl(document)],
+        ['cii', await renderCii(document)],
+      ] as const) {
+        const file = join(directory, `${name}.${format}.xml`)
+        writeFileSync(file, xml)
+        files.push(file)
+      }
+    }
+    const results = await validateEinvoices(tool, files)
+    if (results.length !== files.length) {
+      throw new Error(`validate-einvoice answered for ${results.length} of ${files.length} files`)
+    }
+    const fatal = results.flatMap((r) =>
+      r.fatal.map((f) => `${r.file.split('/').pop()}: ${f.id} ${f.text} (${f.location})`),
+    )
+    return { results, fatal }
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
 }
 
 type XmlNode = string | { [key: string]: XmlNode | XmlNode[] }

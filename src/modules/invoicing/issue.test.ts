@@ -22,7 +22,14 @@ import {
   putExchangeRate,
   updateInvoiceDraft,
 } from './index.js'
-import { arrangeBillingSettings, arrangeCustomer, dec, line, manualDraft } from './test-helpers.js'
+import {
+  arrangeBillingSettings,
+  arrangeCustomer,
+  belgianBuyer,
+  dec,
+  line,
+  manualDraft,
+} from './test-helpers.js'
 
 // Issuing invoices and credit notes on a real store: the amounts EN 16931 prescribes, due
 // dates on the business calendar, the journal entry, the snapshots, and the refusals that
@@ -157,20 +164,6 @@ describe('the amounts of an issued invoice', () => {
     })
     expect(invoice.openMinor).toBe(10000n)
   })
-
-  const belgianBuyer = {
-    country: 'BE',
-    vatId: 'BE0477472701',
-    addresses: [
-      {
-        kind: 'billing' as const,
-        lines: ['Grote Markt 1'],
-        postalCode: '1000',
-        city: 'Brussel',
-        country: 'BE',
-      },
-    ],
-  }
 
   test.each`
     category | extra                             | customer           | code

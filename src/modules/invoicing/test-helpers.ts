@@ -33,6 +33,22 @@ export async function arrangeBillingSettings(
 let customerCounter = 0
 
 /** A Dutch business customer with a billing address and a VAT id, unless told otherwise. */
+/** A Belgian business buyer with a VAT id: for reverse charge (AE) and intra-EU supplies (K). */
+export const belgianBuyer = {
+  country: 'BE',
+  vatId: 'BE0477472701',
+  language: 'en',
+  addresses: [
+    {
+      kind: 'billing' as const,
+      lines: ['Grote Markt 1'],
+      postalCode: '1000',
+      city: 'Brussel',
+      country: 'BE',
+    },
+  ],
+} satisfies Partial<NewCustomer>
+
 export async function arrangeCustomer(
   ctx: Ctx,
   fields: Partial<NewCustomer> = {},
