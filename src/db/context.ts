@@ -9,8 +9,9 @@ import type { Store } from './store.js'
 // The narrow exceptions run on store.db as the schema owner, outside any tenant: work that
 // must find the tenant first or spans tenants — resolving an API key or a tenant slug,
 // listing and counting tenants (operator commands, first start), the worker claiming and
-// settling due jobs, the worker's schedule tick (enqueuing due schedules, giving tenants the
-// default schedules they lack), the /ready probe, migrations. Public routes (pay page, a
+// settling due jobs, the worker's schedule tick (enqueuing due schedules, finding the tenants
+// that lack a default schedule, which are then given it inside the tenant), the /ready probe,
+// migrations. Public routes (pay page, a
 // provider's webhook) take the tenant from a signed token or the webhook's URL (a slug is
 // resolved as above) and read everything else inside that tenant. asSystem() gives such work a transaction
 // (tests use it to play someone with database access). See docs/decisions/0001.

@@ -72,6 +72,22 @@ describe('the scheduler', () => {
     // 02:00 in Amsterdam (winter time) on 3 March.
     expect(rows[0].nextRunAt.toISOString()).toBe('2026-03-03T01:00:00.000Z')
     expect(await seedDefaultSchedules(platform)).toBe(0)
+    // The schedule appeared in the tenant's audit trail, added by the system.
+    const audited = await tenant.run((ctx) =>
+      ctx.db
+        .selectFrom('auditEvent')
+        .select(['action', 'actorType', 'after'])
+        .where('entityType', '=', 'schedule')
+        .where('entityId', '=', rows[0].id)
+        .execute(),
+    )
+    expect(audited).toEqual([
+      {
+        action: 'created',
+        actorType: 'system',
+        after: expect.objectContaining({ name: 'test.nightly', cadence: 'daily' }),
+      },
+    ])
   })
 
   test('a due schedule becomes one job, once, and moves to its next time', async () => {
@@ -158,6 +174,16 @@ describe('the scheduler', () => {
     expect(changed.body).toMatchObject({ cadence: 'weekly', day_of_week: 5, time_of_day: '18:30' })
     // Friday 18:30 in Amsterdam after the clock's Monday 9 March.
     expect(changed.body.next_run_at).toBe('2026-03-13T17:30:00.000Z')
+    // A webhook subscriber hears of the change.
+    const events = await call(
+      app,
+      await tenant.key('admin'),
+      'GET',
+      '/v1/events?type=schedule.updated',
+    )
+    expect(events.body.data.map((e: { data: unknown }) => e.data)).toContainEqual(
+      expect.objectContaining({ name: 'test.nightly', cadence: 'weekly', time_of_day: '18:30' }),
+    )
 
     const stale = await call(
       app,

@@ -3,10 +3,11 @@ import { toJsonValue } from '../../core/canonical-json.js'
 import { calendarDateAt } from '../../core/dates.js'
 import { domainError, type FieldIssue, invalid, notFound } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
-import type { Ctx } from '../../db/context.js'
+import { type Ctx, inTenant } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { recordAudit } from '../audit/index.js'
 import { type Cadence, type CadenceKind, nextRunAfter } from './cadence.js'
+import { emitEvent } from './events.js'
 
 // Scheduled work is data: a row per tenant and schedule names a job kind, its payload and a
 // cadence in the tenant's time zone. The worker's tick (enqueueDueSchedules) turns each due
@@ -58,7 +59,7 @@ export function defaultSchedules(): ScheduleDefault[] {
   return [...defaults.values()]
 }
 
-/** Gives the tenant the default schedules it lacks. Returns how many were added. */
+/** Gives the tenant the default schedules it lacks, audited. Returns how many were added. */
 export async function ensureDefaultSchedules(ctx: Ctx): Promise<number> {
   const wanted = defaultSchedules()
   if (wanted.length === 0) return 0
@@ -80,8 +81,17 @@ export async function ensureDefaultSchedules(ctx: Ctx): Promise<number> {
     .insertInto('schedule')
     .values(rows)
     .onConflict((oc) => oc.columns(['tenantId', 'name']).doNothing())
-    .returning('id')
+    .returningAll()
     .execute()
+  for (const row of added) {
+    const schedule = scheduleFromRow(row)
+    await recordAudit(ctx, {
+      entityType: 'schedule',
+      entityId: schedule.id,
+      action: 'created',
+      after: { name: schedule.name, job_kind: schedule.jobKind, ...auditView(schedule) },
+    })
+  }
   return added.length
 }
 
@@ -148,6 +158,12 @@ export async function updateSchedule(
     action: 'updated',
     before: auditView(before),
     after: auditView(after),
+  })
+  await emitEvent(ctx, {
+    type: 'schedule.updated',
+    entityType: 'schedule',
+    entityId: before.id,
+    payload: { schedule_id: before.id, name: before.name, ...auditView(after) },
   })
   return after
 }
@@ -233,33 +249,30 @@ export async function enqueueDueSchedules(platform: Platform): Promise<number> {
 /**
  * Gives every tenant the default schedules it lacks (the worker calls this now and then, so
  * a new tenant's billing runs are on the timetable without anyone opening the schedules).
- * Across tenants, as the owner: it only adds the module defaults, with times in each
- * tenant's own time zone.
+ * Finding those tenants is a read across tenants, as the owner; each is then given its
+ * schedules in a transaction of its own, as the system, audited like any change.
  */
 export async function seedDefaultSchedules(platform: Platform): Promise<number> {
-  const wanted = defaultSchedules()
-  if (wanted.length === 0) return 0
-  const now = platform.clock.now()
-  const names = wanted.map((d) => d.name)
-  const missing = await sql<{ tenantId: string; timeZone: string; name: string }>`
-    select t.tenant_id, t.time_zone, d.name
-    from tenant t cross join unnest(${names}::text[]) as d(name)
-    where not exists (
-      select 1 from schedule s where s.tenant_id = t.tenant_id and s.name = d.name)`.execute(
+  const names = defaultSchedules().map((d) => d.name)
+  if (names.length === 0) return 0
+  const lacking = await sql<{ tenantId: string; timeZone: string }>`
+    select t.tenant_id, t.time_zone from tenant t
+    where exists (
+      select 1 from unnest(${names}::text[]) as d(name)
+      where not exists (
+        select 1 from schedule s where s.tenant_id = t.tenant_id and s.name = d.name))`.execute(
     platform.store.db,
   )
-  if (missing.rows.length === 0) return 0
-  const byName = new Map(wanted.map((d) => [d.name, d]))
-  const rows = missing.rows.map((row) =>
-    newScheduleRow(byName.get(row.name) as ScheduleDefault, row.tenantId, now, row.timeZone),
-  )
-  const added = await platform.store.db
-    .insertInto('schedule')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['tenantId', 'name']).doNothing())
-    .returning('id')
-    .execute()
-  return added.length
+  let added = 0
+  for (const tenant of lacking.rows) {
+    added += await inTenant(
+      platform.store,
+      { ...tenant, actor: { type: 'system', id: null, name: 'scheduler' } },
+      ensureDefaultSchedules,
+      platform.clock,
+    )
+  }
+  return added
 }
 
 /** A tenant's row of a default schedule, first due at the cadence's next time after now. */
