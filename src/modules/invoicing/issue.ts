@@ -11,13 +11,7 @@ import { paymentReferenceFor } from '../../core/payment-reference.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { type Customer, getCustomer } from '../customers/index.js'
-import {
-  type AccountPurpose,
-  ensureChartOfAccounts,
-  type JournalLineInput,
-  listAccounts,
-  postJournalEntry,
-} from '../ledger/index.js'
+import { accountCodesFor, type JournalLineInput, postJournalEntry } from '../ledger/index.js'
 import { type BillingSettings, requireBillingSettings } from './billing-settings.js'
 import { withVatSplitFromGross } from './credit-amount.js'
 import { type CustomerBilling, customerBillingOrDefaults } from './customer-billing.js'
@@ -431,30 +425,14 @@ export function referenceFor(
   return paymentReferenceFor(settings.paymentReferenceScheme, base)
 }
 
-const ledgerPurposes: AccountPurpose[] = [
+const ledgerPurposes = [
   'receivable',
   'unapplied_cash',
   'revenue',
   'vat_payable_21',
   'vat_payable_9',
   'vat_payable_other',
-]
-
-// The chart as read in a transaction: a billing run's batch posts many entries in one.
-// postJournalEntry still checks every code it is given against the accounts table.
-const chartOfTransaction = new WeakMap<Ctx, Awaited<ReturnType<typeof listAccounts>>>()
-
-async function chartOf(ctx: Ctx) {
-  const known = chartOfTransaction.get(ctx)
-  if (known) return known
-  // The chart exists after the first posting; only a tenant without one gets the default.
-  let accounts = await listAccounts(ctx)
-  if (!ledgerPurposes.every((purpose) => accounts.some((a) => a.purpose === purpose))) {
-    accounts = await ensureChartOfAccounts(ctx)
-  }
-  chartOfTransaction.set(ctx, accounts)
-  return accounts
-}
+] as const
 
 /**
  * The journal entry of an issued document. An invoice debits the receivable (what the
@@ -467,18 +445,13 @@ async function postIssueEntry(
   invoice: Invoice & { number: string; issueDate: CalendarDate },
   computed: ComputedTotals,
 ): Promise<void> {
-  const accounts = await chartOf(ctx)
-  const codeOf = (purpose: AccountPurpose): string => {
-    const account = accounts.find((a) => a.purpose === purpose && a.active)
-    if (!account) throw new Error(`The chart of accounts has no active ${purpose} account`)
-    return account.code
-  }
+  const codes = await accountCodesFor(ctx, ledgerPurposes)
   const { totals } = computed
   const currency = invoice.currency
   const customerId = invoice.customerId
   const debits: JournalLineInput[] = [
-    { accountCode: codeOf('receivable'), amount: totals.payableMinor, customerId },
-    { accountCode: codeOf('unapplied_cash'), amount: totals.prepaidMinor, customerId },
+    { accountCode: codes.receivable, amount: totals.payableMinor, customerId },
+    { accountCode: codes.unapplied_cash, amount: totals.prepaidMinor, customerId },
   ].map(({ accountCode, amount, customerId: on }) => ({
     accountCode,
     debitMinor: amount,
@@ -491,11 +464,11 @@ async function postIssueEntry(
     const rate = formatDecimal(row.rate)
     const purpose =
       rate === '21' ? 'vat_payable_21' : rate === '9' ? 'vat_payable_9' : 'vat_payable_other'
-    const code = codeOf(purpose)
+    const code = codes[purpose]
     vatPerAccount.set(code, (vatPerAccount.get(code) ?? 0n) + row.vatMinor)
   }
   const credits: JournalLineInput[] = [
-    { accountCode: codeOf('revenue'), creditMinor: totals.taxExclusiveMinor, currency },
+    { accountCode: codes.revenue, creditMinor: totals.taxExclusiveMinor, currency },
     ...[...vatPerAccount].map(([accountCode, vatMinor]) => ({
       accountCode,
       creditMinor: vatMinor,

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/index.js'
 import { emitEvent } from '../outbox/index.js'
 import { type AccountPurpose, accountPurposes } from './chart.js'
 import './errors.js'
-import type { Account } from './service.js'
+import { type Account, ensureChartOfAccounts, listAccounts } from './service.js'
 import { type AccountKind, accountKinds } from './tables.js'
 
 // The tenant's chart of accounts, as its bookkeeper configures it. Postings find an account
@@ -91,6 +91,7 @@ export async function createAccount(ctx: Ctx, input: NewAccount): Promise<Accoun
     .insertInto('account')
     .values({ tenantId: ctx.tenantId, ...account, createdAt: ctx.now })
     .execute()
+  chartOfTransaction.delete(ctx)
   await recordAudit(ctx, {
     entityType: 'account',
     entityId: account.id,
@@ -168,6 +169,7 @@ export async function updateAccount(
     .set({ code: after.code, name: after.name, purpose: after.purpose, active: after.active })
     .where('id', '=', id)
     .execute()
+  chartOfTransaction.delete(ctx)
   await recordAudit(ctx, { entityType: 'account', entityId: id, action: 'updated', before, after })
   await emitEvent(ctx, {
     type: 'ledger.account_updated',
@@ -178,21 +180,47 @@ export async function updateAccount(
   return getAccount(ctx, id)
 }
 
-/** The code of the active account with this purpose; ledger.account_unknown when none. */
-export async function accountCodeFor(ctx: Ctx, purpose: AccountPurpose): Promise<string> {
-  const account = await ctx.db
-    .selectFrom('account')
-    .select(['code', 'active'])
-    .where('purpose', '=', purpose)
-    .executeTakeFirst()
-  if (!account?.active) {
-    throw domainError(
-      'ledger.account_unknown',
-      `The chart has no active account with purpose ${purpose}; add one (o2c ledger accounts)`,
-      { purpose },
-    )
+// The chart as read in a transaction: a billing run's batch posts fifty entries in one.
+// Changing an account here forgets it.
+const chartOfTransaction = new WeakMap<Ctx, Account[]>()
+
+/**
+ * The code of the active account for each purpose. A tenant whose chart lacks one (made
+ * before that purpose existed, or before its first posting) is given the default chart's
+ * missing accounts first; a purpose that still has no active account is refused
+ * (ledger.account_unknown).
+ *
+ *   const { receivable, revenue } = await accountCodesFor(ctx, ['receivable', 'revenue'])
+ */
+export async function accountCodesFor<P extends AccountPurpose>(
+  ctx: Ctx,
+  purposes: readonly P[],
+): Promise<Record<P, string>> {
+  const activeFor = (chart: Account[], purpose: P) =>
+    chart.find((a) => a.purpose === purpose && a.active)
+  let chart = chartOfTransaction.get(ctx) ?? (await listAccounts(ctx))
+  if (purposes.some((purpose) => !activeFor(chart, purpose))) {
+    chart = await ensureChartOfAccounts(ctx)
   }
-  return account.code
+  chartOfTransaction.set(ctx, chart)
+  const codes = {} as Record<P, string>
+  for (const purpose of purposes) {
+    const account = activeFor(chart, purpose)
+    if (!account) {
+      throw domainError(
+        'ledger.account_unknown',
+        `The chart has no active account with purpose ${purpose}; add one (o2c ledger accounts)`,
+        { purpose },
+      )
+    }
+    codes[purpose] = account.code
+  }
+  return codes
+}
+
+/** The code of the active account with this purpose (accountCodesFor, for one). */
+export async function accountCodeFor(ctx: Ctx, purpose: AccountPurpose): Promise<string> {
+  return (await accountCodesFor(ctx, [purpose]))[purpose]
 }
 
 function checkFields(fields: {

@@ -7,6 +7,7 @@ export {
   type AccountChange,
   type AccountWithUse,
   accountCodeFor,
+  accountCodesFor,
   chartOfAccounts,
   createAccount,
   getAccount,

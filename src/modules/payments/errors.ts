@@ -22,10 +22,6 @@ export const paymentErrors = registerErrors({
     status: 409,
     title: "This provider's payment was recorded already",
   },
-  'payments.account_missing': {
-    status: 409,
-    title: 'The chart of accounts has no account for this purpose',
-  },
   'payments.provider_not_configured': {
     status: 409,
     title: 'No payment provider is configured',

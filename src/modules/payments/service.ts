@@ -8,12 +8,7 @@ import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
 import { getCustomerHeader } from '../customers/index.js'
 import { openAmount, settleInvoice } from '../invoicing/index.js'
-import {
-  type AccountPurpose,
-  ensureChartOfAccounts,
-  listAccounts,
-  postJournalEntry,
-} from '../ledger/index.js'
+import { type AccountPurpose, accountCodesFor, postJournalEntry } from '../ledger/index.js'
 import { emitEvent } from '../outbox/index.js'
 import './errors.js'
 import type { PaymentSource } from './tables.js'
@@ -120,7 +115,7 @@ export async function recordPayment(ctx: Ctx, input: NewPayment): Promise<Paymen
   // Money at a provider is not on the bank yet: it waits in the clearing account until the
   // provider's payout, which cash application books against the bank.
   const debitPurpose: AccountPurpose = input.provider ? 'payment_clearing' : 'bank'
-  const accounts = await accountCodes(ctx, [debitPurpose, 'unapplied_cash'])
+  const accounts = await accountCodesFor(ctx, [debitPurpose, 'unapplied_cash'])
   await postJournalEntry(ctx, {
     postedOn: receivedOn,
     description: `Payment received (${input.method})${input.reference ? `: ${input.reference}` : ''}`,
@@ -218,7 +213,7 @@ export async function allocatePayment(
     made.push(allocation)
   }
 
-  const accounts = await accountCodes(ctx, ['unapplied_cash', 'receivable'])
+  const accounts = await accountCodesFor(ctx, ['unapplied_cash', 'receivable'])
   const numbers = made.map((a) => invoices.get(a.invoiceId)?.number ?? a.invoiceId)
   await postJournalEntry(ctx, {
     postedOn: calendarDateAt(ctx.now, ctx.timeZone),
@@ -424,30 +419,6 @@ async function checkInvoices(ctx: Ctx, payment: Payment, requests: AllocationReq
     }
   }
   return invoices
-}
-
-/** Account codes by purpose; a tenant made before a purpose existed gets the default account. */
-async function accountCodes<P extends AccountPurpose>(
-  ctx: Ctx,
-  purposes: P[],
-): Promise<Record<P, string>> {
-  let accounts = await listAccounts(ctx)
-  if (purposes.some((p) => !accounts.some((a) => a.purpose === p && a.active))) {
-    accounts = await ensureChartOfAccounts(ctx)
-  }
-  const codes = {} as Record<P, string>
-  for (const purpose of purposes) {
-    const account = accounts.find((a) => a.purpose === purpose && a.active)
-    if (!account) {
-      throw domainError(
-        'payments.account_missing',
-        `The chart of accounts has no active account for ${purpose}`,
-        { purpose },
-      )
-    }
-    codes[purpose] = account.code
-  }
-  return codes
 }
 
 function paymentToRecord(p: {
