@@ -4,6 +4,7 @@ import pg from 'pg'
 import pino from 'pino'
 import { afterAll, inject } from 'vitest'
 import { type Clock, type Ctx, inTenant } from '../src/db/context.js'
+import type { Database } from '../src/db/schema.js'
 import { openStore, type Store } from '../src/db/store.js'
 import { createApiKey, createTenant, createUser } from '../src/modules/auth/index.js'
 import type { Role } from '../src/modules/auth/permissions.js'
@@ -160,4 +161,13 @@ function safeJson(text: string): unknown {
   } catch {
     return text
   }
+}
+
+/** How many rows of a table the tenant of `ctx` has: what a test checks was (not) written. */
+export async function rowCount(ctx: Ctx, table: keyof Database & string): Promise<number> {
+  const row = await ctx.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
 }

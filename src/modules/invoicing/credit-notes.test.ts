@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { manualClock, type TestTenant, testPlatform, testTenant } from '../../../test/support.js'
+import {
+  manualClock,
+  rowCount,
+  type TestTenant,
+  testPlatform,
+  testTenant,
+} from '../../../test/support.js'
 import { DomainError } from '../../core/errors.js'
 import type { Ctx } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
@@ -53,15 +59,8 @@ const reason = 'Two bags arrived torn'
 
 /** The rows a refused credit must not have added. */
 async function writtenRows(ctx: Ctx) {
-  const count = async (table: 'invoice' | 'invoiceSettlement' | 'invoiceLine' | 'auditEvent') =>
-    Number(
-      (
-        await ctx.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    )
+  const count = (table: 'invoice' | 'invoiceSettlement' | 'invoiceLine' | 'auditEvent') =>
+    rowCount(ctx, table)
   return {
     invoices: await count('invoice'),
     settlements: await count('invoiceSettlement'),

@@ -1,7 +1,13 @@
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { testStoreKind } from '../../../test/stores.js'
-import { manualClock, type TestTenant, testPlatform, testTenant } from '../../../test/support.js'
+import {
+  manualClock,
+  rowCount,
+  type TestTenant,
+  testPlatform,
+  testTenant,
+} from '../../../test/support.js'
 import {
   isValidBelgianStructuredCommunication,
   isValidDutchPaymentReference,
@@ -77,15 +83,8 @@ async function postings(ctx: Ctx, invoiceId: string) {
 }
 
 async function counts(ctx: Ctx) {
-  const count = async (table: 'invoice' | 'invoiceLine' | 'invoiceVat' | 'journalEntry') =>
-    Number(
-      (
-        await ctx.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    )
+  const count = (table: 'invoice' | 'invoiceLine' | 'invoiceVat' | 'journalEntry') =>
+    rowCount(ctx, table)
   return {
     invoices: await count('invoice'),
     lines: await count('invoiceLine'),

@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import {
   call,
   manualClock,
+  rowCount,
   type TestTenant,
   testPlatform,
   testServer,
@@ -55,13 +56,11 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 }
 
 async function counts(tenant: TestTenant) {
-  return tenant.run(async (ctx) => {
-    const row = await sql<{ invoices: number; settlements: number; entries: number }>`
-      select (select count(*) from invoice)::int as invoices,
-             (select count(*) from invoice_settlement)::int as settlements,
-             (select count(*) from journal_entry)::int as entries`.execute(ctx.db)
-    return row.rows[0]
-  })
+  return tenant.run(async (ctx) => ({
+    invoices: await rowCount(ctx, 'invoice'),
+    settlements: await rowCount(ctx, 'invoiceSettlement'),
+    entries: await rowCount(ctx, 'journalEntry'),
+  }))
 }
 
 describe('importing open items', () => {

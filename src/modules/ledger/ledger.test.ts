@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type TestTenant, testPlatform, testTenant } from '../../../test/support.js'
+import { rowCount, type TestTenant, testPlatform, testTenant } from '../../../test/support.js'
 import { DomainError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import type { Platform } from '../../platform.js'
@@ -39,13 +39,7 @@ async function refusal(work: Promise<unknown>): Promise<DomainError> {
 }
 
 async function entryCount(): Promise<number> {
-  return acme.run(async (ctx) => {
-    const row = await ctx.db
-      .selectFrom('journalEntry')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirstOrThrow()
-    return Number(row.n)
-  })
+  return acme.run((ctx) => rowCount(ctx, 'journalEntry'))
 }
 
 describe('chart of accounts', () => {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import {
   call,
+  rowCount,
   type TestTenant,
   testPlatform,
   testServer,
@@ -37,16 +38,7 @@ const importOrders = (csv: string, query = '', headers: Record<string, string> =
   })
 
 async function orderCount() {
-  return acme.run(async (ctx) =>
-    Number(
-      (
-        await ctx.db
-          .selectFrom('salesOrder')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    ),
-  )
+  return acme.run((ctx) => rowCount(ctx, 'salesOrder'))
 }
 
 beforeAll(async () => {
