@@ -6,6 +6,10 @@ export const invoicingErrors = registerErrors({
     status: 422,
     title: 'An invoice series is 1 to 20 capital letters, digits or hyphens',
   },
+  'invoicing.issue_date_before_previous': {
+    status: 409,
+    title: 'The issue date is before the previous number of the series',
+  },
   'invoicing.fiscal_year_invalid': {
     status: 422,
     title: 'A fiscal year is a whole year between 1900 and 9999',

@@ -136,7 +136,7 @@ export async function issueDraft(
   const series =
     draft.documentType === 'invoice' ? settings.invoiceSeries : settings.creditNoteSeries
   const fiscalYear = fiscalYearOf(issueDate, settings.fiscalYearStartMonth)
-  const { sequence, number } = await assignInvoiceNumber(ctx, { series, fiscalYear })
+  const { sequence, number } = await assignInvoiceNumber(ctx, { series, fiscalYear, issueDate })
   const paymentReference = referenceFor(settings, series, fiscalYear, sequence)
 
   await ctx.db

@@ -13,8 +13,12 @@ beforeAll(async () => {
   acme = await testTenant(platform)
 })
 
-const issue = (tenant: TestTenant, series: string, fiscalYear: number) =>
-  tenant.run((ctx) => assignInvoiceNumber(ctx, { series, fiscalYear }))
+const issue = (
+  tenant: TestTenant,
+  series: string,
+  fiscalYear: number,
+  issueDate = `${fiscalYear}-03-02`,
+) => tenant.run((ctx) => assignInvoiceNumber(ctx, { series, fiscalYear, issueDate }))
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -89,9 +93,15 @@ describe('assignInvoiceNumber', () => {
     expect((await issue(acme, 'RB', 2026)).sequence).toBe(1n)
     await expect(
       acme.run(async (ctx) => {
-        expect((await assignInvoiceNumber(ctx, { series: 'RB', fiscalYear: 2026 })).sequence).toBe(
-          2n,
-        )
+        expect(
+          (
+            await assignInvoiceNumber(ctx, {
+              series: 'RB',
+              fiscalYear: 2026,
+              issueDate: '2026-03-02',
+            })
+          ).sequence,
+        ).toBe(2n)
         throw new Error('issuing failed after the number was taken')
       }),
     ).rejects.toThrow('issuing failed')
@@ -100,8 +110,8 @@ describe('assignInvoiceNumber', () => {
 
   test('gives several numbers in one transaction in order', async () => {
     const numbers = await acme.run(async (ctx) => [
-      await assignInvoiceNumber(ctx, { series: 'MANY', fiscalYear: 2026 }),
-      await assignInvoiceNumber(ctx, { series: 'MANY', fiscalYear: 2026 }),
+      await assignInvoiceNumber(ctx, { series: 'MANY', fiscalYear: 2026, issueDate: '2026-03-02' }),
+      await assignInvoiceNumber(ctx, { series: 'MANY', fiscalYear: 2026, issueDate: '2026-03-02' }),
     ])
     expect(numbers.map((n) => n.sequence)).toEqual([1n, 2n])
   })
@@ -132,6 +142,25 @@ describe('assignInvoiceNumber', () => {
     expect((await issue(acme, 'FMT', 2027)).number).toBe('2027.0001')
   })
 
+  test("refuses a date before the previous number's and gives that number to the next", async () => {
+    expect((await issue(acme, 'DATE', 2026, '2026-03-10')).sequence).toBe(1n)
+    expect((await issue(acme, 'DATE', 2026, '2026-03-10')).sequence).toBe(2n)
+    const error = await issue(acme, 'DATE', 2026, '2026-03-09').catch((e) => e)
+    expect(error).toMatchObject({
+      code: 'invoicing.issue_date_before_previous',
+      details: {
+        field: 'issue_date',
+        previous_number: 'DATE-2026-00002',
+        previous_issue_date: '2026-03-10',
+      },
+    })
+    expect(error.message).toContain('issue it on or after 2026-03-10')
+    // Nothing was taken: the next number, dated on or after, is 3.
+    expect((await issue(acme, 'DATE', 2026, '2026-03-11')).number).toBe('DATE-2026-00003')
+    // Another fiscal year is a series of its own.
+    expect((await issue(acme, 'DATE', 2027, '2027-01-04')).sequence).toBe(1n)
+  })
+
   test.each([
     [{ series: 'inv', fiscalYear: 2026 }, 'invoicing.series_invalid', 'series'],
     [{ series: '', fiscalYear: 2026 }, 'invoicing.series_invalid', 'series'],
@@ -140,7 +169,9 @@ describe('assignInvoiceNumber', () => {
     [{ series: 'INV', fiscalYear: 2026.5 }, 'invoicing.fiscal_year_invalid', 'fiscal_year'],
     [{ series: 'INV', fiscalYear: 10000 }, 'invoicing.fiscal_year_invalid', 'fiscal_year'],
   ])('refuses %o with %s naming the field and writes nothing', async (request, code, field) => {
-    const error = await acme.run((ctx) => assignInvoiceNumber(ctx, request)).catch((e) => e)
+    const error = await acme
+      .run((ctx) => assignInvoiceNumber(ctx, { ...request, issueDate: '2026-03-02' }))
+      .catch((e) => e)
     expect(error).toBeInstanceOf(DomainError)
     expect(error).toMatchObject({ code, details: { field } })
     const rows = await acme.run((ctx) =>
@@ -164,7 +195,11 @@ describe('assignInvoiceNumber', () => {
       Array.from({ length: issuers }, (_, i) =>
         acme.run(async (ctx) => {
           mostOpen = Math.max(mostOpen, ++open)
-          const { sequence } = await assignInvoiceNumber(ctx, { series: 'RACE', fiscalYear: 2026 })
+          const { sequence } = await assignInvoiceNumber(ctx, {
+            series: 'RACE',
+            fiscalYear: 2026,
+            issueDate: '2026-03-02',
+          })
           await sleep(1 + (i % 4))
           open--
           if (i % 7 === 3) throw new Error(`issuer ${i} rolls back`)

@@ -19,15 +19,17 @@ export type InvoiceNumber = {
   number: string
 }
 
-export type NumberRequest = { series: string; fiscalYear: number }
+export type NumberRequest = { series: string; fiscalYear: number; issueDate: CalendarDate }
 
 /**
- * Gives the next number of `series` in `fiscalYear`. Call it in the transaction that issues
- * the invoice, as late as possible: the series stays locked for other issuers until commit.
+ * Gives the next number of `series` in `fiscalYear` to a document dated `issueDate`. Call it
+ * in the transaction that issues the invoice, as late as possible: the series stays locked
+ * for other issuers until commit. Refuses a date before the previous number's
+ * (invoicing.issue_date_before_previous), so numbers and dates run in the same order.
  */
 export async function assignInvoiceNumber(
   ctx: Ctx,
-  { series, fiscalYear }: NumberRequest,
+  { series, fiscalYear, issueDate }: NumberRequest,
 ): Promise<InvoiceNumber> {
   checkSeries(series)
   checkFiscalYear(fiscalYear)
@@ -48,19 +50,52 @@ export async function assignInvoiceNumber(
         sql.val(DEFAULT_NUMBER_FORMAT),
       ),
       lastNumber: 1,
+      lastIssueDate: issueDate,
     }))
     .onConflict((oc) =>
-      oc.columns(['tenantId', 'series', 'fiscalYear']).doUpdateSet((eb) => ({
-        lastNumber: eb(eb.ref('invoiceNumberSeries.lastNumber'), '+', 1),
-      })),
+      oc
+        .columns(['tenantId', 'series', 'fiscalYear'])
+        .doUpdateSet((eb) => ({
+          lastNumber: eb(eb.ref('invoiceNumberSeries.lastNumber'), '+', 1),
+          lastIssueDate: eb.ref('excluded.lastIssueDate'),
+        }))
+        // No update, so no row returned, when the date is before the previous number's.
+        .where(
+          sql<boolean>`invoice_number_series.last_issue_date is null
+            or invoice_number_series.last_issue_date <= excluded.last_issue_date`,
+        ),
     )
     .returning(['lastNumber', 'format'])
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  if (!row) throw await dateBeforePrevious(ctx, { series, fiscalYear, issueDate })
   const sequence = BigInt(row.lastNumber)
   return {
     sequence,
     number: formatInvoiceNumber(row.format, { series, fiscalYear, sequence }),
   }
+}
+
+async function dateBeforePrevious(ctx: Ctx, request: NumberRequest) {
+  const previous = await ctx.db
+    .selectFrom('invoiceNumberSeries')
+    .select(['lastNumber', 'lastIssueDate', 'format'])
+    .where('series', '=', request.series)
+    .where('fiscalYear', '=', request.fiscalYear)
+    .executeTakeFirstOrThrow()
+  const number = formatInvoiceNumber(previous.format, {
+    ...request,
+    sequence: BigInt(previous.lastNumber),
+  })
+  return domainError(
+    'invoicing.issue_date_before_previous',
+    `The issue date ${request.issueDate} is before ${previous.lastIssueDate}, the date of ${number}, the previous number of series ${request.series}; numbers and dates run in the same order, so issue it on or after ${previous.lastIssueDate}`,
+    {
+      field: 'issue_date',
+      series: request.series,
+      previous_number: number,
+      previous_issue_date: previous.lastIssueDate,
+    },
+  )
 }
 
 const TOKEN = /\{(series|year|seq)(?::(\d{1,2}))?\}/g

@@ -43,6 +43,8 @@ export type InvoicingTables = {
     /** Tokens {series}, {year}, {seq}, {seq:N}; see numbering.ts. */
     format: ColumnType<string, string | undefined, string>
     lastNumber: ColumnType<bigint, bigint | number | undefined, bigint | number>
+    /** The issue date of the last number given; a later one may not be earlier. */
+    lastIssueDate: string | null
   }
   billingSettings: {
     tenantId: string
