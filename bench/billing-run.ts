@@ -82,6 +82,11 @@ export const billingRun: Benchmark = {
         frequency: 'monthly',
         onProgress: (done) => {
           if (done % 500 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss)
+          // The rate as the run goes, so a slowdown with size shows while it runs.
+          if (done % 5_000 === 0) {
+            const elapsed = Number(process.hrtime.bigint() - started) / 1e9
+            process.stderr.write(`  ${done} invoices in ${elapsed.toFixed(0)} s\n`)
+          }
         },
       })
       const seconds = Number(process.hrtime.bigint() - started) / 1e9

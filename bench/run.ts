@@ -48,7 +48,11 @@ async function main() {
       if (kind === 'postgres' && !postgres.ok) continue
       process.stderr.write(`running ${benchmark.name} on ${kind}…\n`)
       const figures = await withFreshStore(kind, (store) => benchmark.run(store))
-      for (const figure of figures) rows.push({ benchmark: benchmark.name, store: kind, figure })
+      for (const figure of figures) {
+        rows.push({ benchmark: benchmark.name, store: kind, figure })
+        // Each figure as it comes, so a long run that is stopped keeps what it measured.
+        process.stderr.write(`  ${figure.measure}: ${figure.value} ${figure.unit}\n`)
+      }
     }
   }
   printTable(rows)
