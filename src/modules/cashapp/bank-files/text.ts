@@ -1,0 +1,70 @@
+import { isUtf8 } from 'node:buffer'
+import { TextDecoder } from 'node:util'
+
+// Bank files come as UTF-8 or as ISO-8859-1 (older German and Dutch exports), and do not say
+// which. The fixtures' rule: UTF-8 if the bytes are valid UTF-8, otherwise ISO-8859-1.
+
+/** Bytes of one chunk, whatever the source gave. */
+export function chunkBytes(chunk: Buffer | Uint8Array | string): Uint8Array {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+}
+
+/** A whole file as text; a UTF-8 byte order mark is dropped. */
+export function decodeWhole(bytes: Uint8Array): string {
+  if (isUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes)
+  return new TextDecoder('latin1').decode(bytes)
+}
+
+/**
+ * The same rule for a file read in chunks, without holding it: decode UTF-8 until a byte
+ * sequence is not UTF-8. If nothing but ASCII came before it, ISO-8859-1 gives the same text
+ * for what was already decoded, so the rest is read as ISO-8859-1 — the whole-file rule
+ * exactly. If UTF-8 multi-byte text came before, the file mixes encodings: the caller is told
+ * (undefined) and refuses it, because the text already handed on would be wrong.
+ */
+export class StreamingDecoder {
+  private utf8 = new TextDecoder('utf-8', { fatal: true })
+  private latin1: TextDecoder | undefined
+  // While only ASCII has come out, the non-ASCII bytes fed so far are the unfinished sequence
+  // the UTF-8 decoder holds back (at most 3 bytes); they are re-read as ISO-8859-1 on a switch.
+  private nonAsciiOut = false
+  private held: Uint8Array = new Uint8Array(0)
+
+  decode(bytes: Uint8Array): string | undefined {
+    if (this.latin1) return this.latin1.decode(bytes, { stream: true })
+    try {
+      const text = this.utf8.decode(bytes, { stream: true })
+      if (!this.nonAsciiOut) {
+        this.nonAsciiOut = hasNonAscii(text)
+        this.held = trailingNonAscii(Buffer.concat([this.held, bytes]))
+      }
+      return text
+    } catch {
+      if (this.nonAsciiOut) return undefined
+      this.latin1 = new TextDecoder('latin1')
+      return this.latin1.decode(Buffer.concat([this.held, bytes]), { stream: true })
+    }
+  }
+
+  /** What is left at the end (an unfinished UTF-8 sequence is not UTF-8 either). */
+  end(): string | undefined {
+    if (this.latin1) return this.latin1.decode()
+    try {
+      return this.utf8.decode()
+    } catch {
+      if (this.nonAsciiOut) return undefined
+      return new TextDecoder('latin1').decode(this.held)
+    }
+  }
+}
+
+function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true
+  return false
+}
+
+function trailingNonAscii(bytes: Uint8Array): Uint8Array {
+  let start = bytes.length
+  while (start > 0 && bytes[start - 1] > 0x7f) start--
+  return bytes.slice(start)
+}
