@@ -125,7 +125,7 @@ describe.skipIf(!folder)('mutated bank files', () => {
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 1, max: 70_000 }),
         async (file, mutations, chunkLength) => {
-          const bytes = mutations.reduce((current, mutate) => mutate(current), files[file])
+          const bytes = mutations.reduce<Buffer>((current, mutate) => mutate(current), files[file])
           const started = performance.now()
           outcomes[await readWithin(bytes, chunkLength)] += 1
           expect(performance.now() - started).toBeLessThan(runMillisecondsMax)
