@@ -137,9 +137,12 @@ class CamtReader {
 
   constructor() {
     const parser = this.parser
-    parser.on('doctype', () => {
-      throw this.refusal(
-        'The file declares a DOCTYPE; bank files never need one and it could declare entities (entity expansion, external entities), so it is refused before anything in it is read',
+    parser.on('doctype', (doctype) => {
+      // saxes reports a DOCTYPE at its end; the refusal names the line where it starts.
+      const startLine = parser.line - (doctype.match(/\n/g)?.length ?? 0)
+      throw new BankFileError(
+        `The file declares a DOCTYPE at line ${startLine}; bank files never need one and it could declare entities (entity expansion, external entities), so it is refused before anything in it is used`,
+        { line: startLine, element: 'DOCTYPE' },
       )
     })
     parser.on('opentag', (tag) => this.openElement(tag))

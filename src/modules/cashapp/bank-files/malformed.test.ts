@@ -39,7 +39,7 @@ describe.skipIf(!folder)('the shared malformed files', () => {
     const refusal = await refusalOf(createReadStream(`${folder}/malformed/entity-bomb-camt053.xml`))
     expect(performance.now() - started).toBeLessThan(1000)
     expect(refusal.message).toContain('DOCTYPE')
-    expect(refusal.place.line).toBeLessThanOrEqual(13)
+    expect(refusal.place).toMatchObject({ line: 2, element: 'DOCTYPE' })
   })
 
   test('the non-numeric amount names its element, statement and entry', async () => {
