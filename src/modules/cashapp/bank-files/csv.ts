@@ -171,10 +171,17 @@ function readRecord(
     throw refuse(columns.valueDate!, `'${valueText}' is not a ${mapping.dateFormat} date`)
   const { amount, sign } = readAmount(cell(columns.amount)!, mapping, cell)
   if (!amount) throw refuse(columns.amount, `'${cell(columns.amount)}' is not an amount`)
-  if (!sign) {
-    const signColumn = mapping.sign.kind === 'column' ? mapping.sign.column : columns.amount
-    throw refuse(signColumn, `'${cell(signColumn)}' says neither credit nor debit`)
+  if (!sign && mapping.sign.kind === 'column') {
+    const mark = cell(mapping.sign.column)
+    if (cell(columns.amount)!.startsWith('-')) {
+      throw refuse(
+        columns.amount,
+        `a minus sign, where column '${mapping.sign.column}' gives the direction`,
+      )
+    }
+    throw refuse(mapping.sign.column, `'${mark}' says neither credit nor debit`)
   }
+  if (!sign) throw new Error('A leading-minus mapping always gives a sign')
   const currency = cell(columns.currency) || mapping.account.currency
   if (!/^[A-Z]{3}$/.test(currency))
     throw refuse(columns.currency!, `'${currency}' is not a currency`)

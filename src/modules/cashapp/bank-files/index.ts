@@ -56,8 +56,9 @@ export async function* readBankFile(
       head.push(next.value)
       headLength += next.value.length
     }
-    kind = detectFormat(Buffer.concat(head), next.done === true || headLength >= detectionBytes)
-    if (next.done && !kind) {
+    const final = next.done === true || headLength >= detectionBytes
+    kind = detectFormat(Buffer.concat(head), final)
+    if (final && !kind) {
       throw new BankFileError(
         `${options.fileName ?? 'The file'} is neither camt.053/054 XML nor MT940` +
           ' (for a CSV export, give the account’s column mapping)',

@@ -12,7 +12,7 @@ export function chunkBytes(chunk: Buffer | Uint8Array | string): Uint8Array {
 /** A whole file as text; a UTF-8 byte order mark is dropped. */
 export function decodeWhole(bytes: Uint8Array): string {
   if (isUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes)
-  return new TextDecoder('latin1').decode(bytes)
+  return latin1(bytes)
 }
 
 /**
@@ -24,14 +24,14 @@ export function decodeWhole(bytes: Uint8Array): string {
  */
 export class StreamingDecoder {
   private utf8 = new TextDecoder('utf-8', { fatal: true })
-  private latin1: TextDecoder | undefined
+  private inLatin1 = false
   // While only ASCII has come out, the non-ASCII bytes fed so far are the unfinished sequence
   // the UTF-8 decoder holds back (at most 3 bytes); they are re-read as ISO-8859-1 on a switch.
   private nonAsciiOut = false
   private held: Uint8Array = new Uint8Array(0)
 
   decode(bytes: Uint8Array): string | undefined {
-    if (this.latin1) return this.latin1.decode(bytes, { stream: true })
+    if (this.inLatin1) return latin1(bytes)
     try {
       const text = this.utf8.decode(bytes, { stream: true })
       if (!this.nonAsciiOut) {
@@ -41,21 +41,27 @@ export class StreamingDecoder {
       return text
     } catch {
       if (this.nonAsciiOut) return undefined
-      this.latin1 = new TextDecoder('latin1')
-      return this.latin1.decode(Buffer.concat([this.held, bytes]), { stream: true })
+      this.inLatin1 = true
+      return latin1(Buffer.concat([this.held, bytes]))
     }
   }
 
   /** What is left at the end (an unfinished UTF-8 sequence is not UTF-8 either). */
   end(): string | undefined {
-    if (this.latin1) return this.latin1.decode()
+    if (this.inLatin1) return ''
     try {
       return this.utf8.decode()
     } catch {
       if (this.nonAsciiOut) return undefined
-      return new TextDecoder('latin1').decode(this.held)
+      return latin1(this.held)
     }
   }
+}
+
+// ISO-8859-1 itself, byte for byte (TextDecoder's 'latin1' is windows-1252 by the WHATWG
+// Encoding standard, which reads 0x80–0x9F differently).
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
 function hasNonAscii(text: string): boolean {
