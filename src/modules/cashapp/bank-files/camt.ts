@@ -141,7 +141,8 @@ class CamtReader {
       // saxes reports a DOCTYPE at its end; the refusal names the line where it starts.
       const startLine = parser.line - (doctype.match(/\n/g)?.length ?? 0)
       throw new BankFileError(
-        `The file declares a DOCTYPE at line ${startLine}; bank files never need one and it could declare entities (entity expansion, external entities), so it is refused before anything in it is used`,
+        `The file declares a DOCTYPE at line ${startLine}; bank files never need one, and it ` +
+          'could declare entities (expansion bombs, external files), so it is refused unread',
         { line: startLine, element: 'DOCTYPE' },
       )
     })
@@ -368,9 +369,7 @@ class CamtReader {
     else if (path === 'RmtInf/Strd/CdtrRefInf/Ref') tx.structuredReference ??= value
     else if (path === 'RtrInf/Rsn/Cd') tx.returnCode ??= value
     else if (path === 'RtrInf/Rsn/Prtry') tx.returnProprietary ??= value
-    else if (path.startsWith('RltdPties/') || path.startsWith('RltdAgts/')) {
-      readParty(tx, path, value)
-    }
+    else readParty(tx, path, value)
   }
 
   private countText(entry: EntryDraft, text: string): void {
@@ -485,18 +484,22 @@ function codeOf(code: CodeDraft): string | null {
   return code.proprietary ?? null
 }
 
+// Where each side's name, IBAN and BIC stand inside a TxDtls (Pty/Nm from version 001.08).
+const partyPaths = new Map<string, { side: 'debtor' | 'creditor'; field: keyof Party }>()
+for (const [element, side] of [
+  ['Dbtr', 'debtor'],
+  ['Cdtr', 'creditor'],
+] as const) {
+  partyPaths.set(`RltdPties/${element}/Nm`, { side, field: 'name' })
+  partyPaths.set(`RltdPties/${element}/Pty/Nm`, { side, field: 'partyName' })
+  partyPaths.set(`RltdPties/${element}Acct/Id/IBAN`, { side, field: 'iban' })
+  partyPaths.set(`RltdAgts/${element}Agt/FinInstnId/BIC`, { side, field: 'bic' })
+  partyPaths.set(`RltdAgts/${element}Agt/FinInstnId/BICFI`, { side, field: 'bic' })
+}
+
 function readParty(tx: TxDraft, path: string, value: string | undefined): void {
-  const match =
-    /^RltdPties\/(Dbtr|Cdtr)\/(Nm|Pty\/Nm)$|^RltdPties\/(Dbtr|Cdtr)Acct\/Id\/IBAN$|^RltdAgts\/(Dbtr|Cdtr)Agt\/FinInstnId\/(BIC|BICFI)$/.exec(
-      path,
-    )
-  if (!match) return
-  const side = match[1] ?? match[3] ?? match[4]
-  const party = side === 'Dbtr' ? tx.debtor : tx.creditor
-  if (match[2] === 'Nm') party.name ??= value
-  else if (match[2]) party.partyName ??= value
-  else if (match[3]) party.iban ??= value
-  else party.bic ??= value
+  const target = partyPaths.get(path)
+  if (target) tx[target.side][target.field] ??= value
 }
 
 // The counterparty of a credit is who paid (Dbtr), of a debit who was paid (Cdtr); a bank that

@@ -138,7 +138,7 @@ function headerOf(record: string[], mapping: CsvMapping): Map<string, number> {
   const missing = wanted.filter((name) => !header.has(name))
   if (missing.length > 0) {
     throw new BankFileError(
-      `The CSV header (line 1) lacks the mapped column(s) ${missing.map((name) => `'${name}'`).join(', ')}`,
+      `The CSV header (line 1) lacks the mapped column(s) '${missing.join("', '")}'`,
       { line: 1, element: missing[0] },
     )
   }

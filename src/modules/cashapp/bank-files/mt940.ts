@@ -146,16 +146,10 @@ function refusal(place: BankFilePlace, what: string): BankFileError {
 function* finishStatement(statement: StatementDraft): Generator<BankFileEvent> {
   const place = { line: statement.line, element: ':20:', statement: statement.index }
   if (!statement.opening) {
-    throw new BankFileError(
-      `Statement ${statement.index} (:20: ${statement.id ?? ''} at line ${statement.line}) has no opening balance (:60F: or :60M:)`,
-      place,
-    )
+    throw new BankFileError(`${named(statement)} has no opening balance (:60F: or :60M:)`, place)
   }
   if (!statement.closing) {
-    throw new BankFileError(
-      `Statement ${statement.index} (:20: ${statement.id ?? ''} at line ${statement.line}) has no closing balance (:62F: or :62M:)`,
-      place,
-    )
+    throw new BankFileError(`${named(statement)} has no closing balance (:62F: or :62M:)`, place)
   }
   const { currency, ...opening } = statement.opening
   const head: StatementHead = {
@@ -177,6 +171,10 @@ function* finishStatement(statement: StatementDraft): Generator<BankFileEvent> {
   yield { kind: 'statement', format: 'mt940', statement: head }
   for (const entry of entries) yield { kind: 'entry', entry }
   yield { kind: 'statement_end', closingBalance: statement.closing }
+}
+
+function named(statement: StatementDraft): string {
+  return `Statement ${statement.index} (:20: ${statement.id ?? ''} at line ${statement.line})`
 }
 
 // ':25:NL34RABO0142623393 EUR' is an IBAN with the currency after it; '1291.99.348EUR' is an
