@@ -49,6 +49,9 @@ export async function* readBankFile(
   const iterator = bytesOf(source)[Symbol.asyncIterator]()
   const head: Uint8Array[] = []
   let headLength = 0
+  // Detection looks again each time the start has doubled, so tiny chunks cost no more than
+  // a few copies of it.
+  let headLengthChecked = 0
   let kind = options.format ?? (options.csvMapping ? 'csv' : undefined)
   while (!kind) {
     const next = await iterator.next()
@@ -57,6 +60,8 @@ export async function* readBankFile(
       headLength += next.value.length
     }
     const final = next.done === true || headLength >= detectionBytes
+    if (!final && headLength < 2 * headLengthChecked) continue
+    headLengthChecked = Math.max(headLength, 256)
     kind = detectFormat(Buffer.concat(head), final)
     if (final && !kind) {
       throw new BankFileError(
