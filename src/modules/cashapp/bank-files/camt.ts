@@ -150,8 +150,9 @@ class CamtReader {
     parser.on('closetag', () => this.closeElement())
     parser.on('text', (text) => this.addText(text))
     parser.on('cdata', (text) => this.addText(text))
-    parser.on('comment', () => this.heard())
-    parser.on('processinginstruction', () => this.heard())
+    // No comment or processing-instruction handlers: with them saxes read at half the speed
+    // (50 MB camt.053: 3.3 s of CPU against 1.6 s). Comments then do not count as heard,
+    // which only matters for a file of comments longer than 1 MB — refused either way.
   }
 
   write(text: string): void {
