@@ -36,7 +36,10 @@ export class StreamingDecoder {
       const text = this.utf8.decode(bytes, { stream: true })
       if (!this.nonAsciiOut) {
         this.nonAsciiOut = hasNonAscii(text)
-        this.held = trailingNonAscii(Buffer.concat([this.held, bytes]))
+        // Usually nothing is held and the chunk is not copied.
+        this.held = trailingNonAscii(
+          this.held.length === 0 ? bytes : Buffer.concat([this.held, bytes]),
+        )
       }
       return text
     } catch {
