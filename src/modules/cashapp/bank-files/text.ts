@@ -75,5 +75,6 @@ function hasNonAscii(text: string): boolean {
 function trailingNonAscii(bytes: Uint8Array): Uint8Array {
   let start = bytes.length
   while (start > 0 && bytes[start - 1] > 0x7f) start--
-  return bytes.slice(start)
+  // A copy: Buffer.slice would keep a view into a chunk the source may reuse.
+  return Uint8Array.prototype.slice.call(bytes, start)
 }
