@@ -9,6 +9,7 @@ export {
   type BankFileEvent,
 } from './bank-files/model.js'
 export {
+  type BankFileSource,
   type BankImportOptions,
   type BankImportSummary,
   importBankFile,

@@ -39,6 +39,11 @@ export const bankEntriesPerBatch = 1_000
 // Statements whose audit entries and events are written at a time.
 const statementsPerRecord = 500
 
+/** The bytes of a bank file, read once, start to end (a file or an upload stream). */
+export type BankFileSource =
+  | AsyncIterable<Buffer | Uint8Array | string>
+  | Iterable<Buffer | Uint8Array | string>
+
 export type BankImportProgress = { statements: number; entries: number }
 
 export type BankImportOptions = {
@@ -93,7 +98,7 @@ export type BankImportSummary = {
  */
 export async function importBankFile(
   ctx: Ctx,
-  source: AsyncIterable<Buffer | Uint8Array | string>,
+  source: BankFileSource,
   options: BankImportOptions,
 ): Promise<BankImportSummary> {
   return importBankStatements(ctx, readBankFile(source, { fileName: options.fileName }), options)
