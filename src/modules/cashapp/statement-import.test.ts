@@ -369,3 +369,40 @@ describe('the balance check', () => {
     expect(balanceCheckOf(balance(1n), closing, 0n).balanceCheck).toBe('not_applicable')
   })
 })
+
+describe('the import writes in sets', () => {
+  // The statements behind the performance figures (docs/performance.md) are pinned in a
+  // committed file, so that a change to them shows up as a SQL diff in review.
+  test('a statement costs a few statements per 1,000 entries; their SQL is pinned', async () => {
+    const own = await testTenant(platform)
+    const statements: string[] = []
+    const entries = Array.from({ length: 2_500 }, () => bankEntry())
+    await own.run(async (ctx) => {
+      const executor = ctx.db.getExecutor()
+      const watched = ctx.db.withPlugin({
+        transformQuery: ({ node, queryId }) => {
+          const { sql } = executor.compileQuery(node, queryId)
+          statements.push(
+            sql
+              .split('\n')
+              .map((line) => line.trim())
+              .join('\n')
+              .trim(),
+          )
+          return node
+        },
+        transformResult: async ({ result }) => result,
+      })
+      return importBankStatements(
+        { ...ctx, db: watched },
+        eventStream(statementEvents({ id: 'SETS', entries })),
+        { fileName: 'sets.xml' },
+      )
+    })
+    // Lock, account (2), statement, 3 batches, close (2), audit (2), outbox (1).
+    expect(statements.length).toBeLessThanOrEqual(12)
+    await expect(`${[...new Set(statements)].join('\n\n')}\n`).toMatchFileSnapshot(
+      '__snapshots__/import-statements.sql',
+    )
+  })
+})
