@@ -332,6 +332,19 @@ describe('refusing a file', () => {
     expect(error.details).toMatchObject({ entry: 1, amount: '12.345', currency: 'EUR' })
   })
 
+  test('an entry dated a day that does not exist is refused as malformed, naming it', async () => {
+    const error = await refusal(
+      importEvents([
+        statementEvents({
+          id: 'FEB-30',
+          entries: [bankEntry(), bankEntry({ valueDate: '2026-02-30' })],
+        }),
+      ]),
+    )
+    expect(error.code).toBe('cashapp.bank_file_malformed')
+    expect(error.details).toMatchObject({ statement: 0, entry: 1 })
+  })
+
   test('a statement that names no account is refused', async () => {
     const error = await refusal(
       importEvents([statementEvents({ id: 'NOWHERE', iban: null, entries: [bankEntry()] })]),

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { sql } from 'kysely'
+import { isCalendarDate } from '../../core/dates.js'
 import { domainError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../../core/money.js'
@@ -36,6 +37,8 @@ import './errors.js'
 // Entries per batch: one INSERT of 1,000 rows with their JSON is a few hundred kB, and the
 // statement overhead is gone at this size.
 export const bankEntriesPerBatch = 1_000
+// As the column allows: longer names are cut, not refused.
+const fileNameLengthMax = 255
 // Statements whose audit entries and events are written at a time.
 const statementsPerRecord = 500
 
@@ -108,12 +111,14 @@ export async function importBankFile(
 export async function importBankStatements(
   ctx: Ctx,
   events: AsyncIterable<BankFileEvent>,
-  options: BankImportOptions,
+  given: BankImportOptions,
 ): Promise<BankImportSummary> {
   // One bank import at a time per tenant: the second waits, then finds the first's entries.
   await sql`select pg_advisory_xact_lock(hashtextextended(${`bank-import:${ctx.tenantId}`}, 0))`.execute(
     ctx.db,
   )
+  // The name is the user's (an upload's filename); keep what fits the column.
+  const options = { ...given, fileName: given.fileName.slice(0, fileNameLengthMax) || 'unnamed' }
   const run: ImportRun = {
     ctx,
     options,
@@ -202,6 +207,14 @@ function openStatement(run: ImportRun, format: string, head: StatementHead): Ope
     )
   }
   const currency = head.account.currency
+  if (currency !== null && !isCurrency(currency)) {
+    throw domainError(
+      'cashapp.amount_invalid',
+      `Statement ${statementName(head, index)} of ${run.options.fileName}: the account's ` +
+        `currency ${currency} is not a currency; nothing was imported`,
+      { file: run.options.fileName, statement: index, statement_id: head.id, currency },
+    )
+  }
   return {
     index,
     id: newId(),
@@ -224,6 +237,14 @@ function openStatement(run: ImportRun, format: string, head: StatementHead): Ope
 function addEntry(run: ImportRun, statement: OpenStatement, entry: BankEntry): void {
   const position = statement.entries++
   run.summary.entries++
+  for (const date of [entry.bookingDate, entry.valueDate]) {
+    if (date !== null && !isCalendarDate(date)) {
+      throw new BankFileError(`${date} is not a date`, {
+        statement: statement.index,
+        entry: position,
+      })
+    }
+  }
   const amountMinor = amountIn(
     run,
     statement,
@@ -549,6 +570,11 @@ function balanceIn(
   what: string,
 ): StoredBalance | null {
   if (!balance) return null
+  if (balance.date !== null && !isCalendarDate(balance.date)) {
+    throw new BankFileError(`the ${what} date ${balance.date} is not a date`, {
+      statement: statement.index,
+    })
+  }
   const minor = amountIn(run, statement, balance.amount, statement.currency, what)
   return { minor, sign: balance.sign, date: balance.date }
 }
