@@ -139,6 +139,9 @@ export async function importBankStatements(
     events: [],
   }
   let statement: OpenStatement | undefined
+  // While one batch is written, the parser reads the next (on PostgreSQL the server works
+  // while this process parses); at most one write is in flight.
+  let writing: Promise<void> | undefined
   try {
     for await (const event of events) {
       if (event.kind === 'statement') {
@@ -150,15 +153,20 @@ export async function importBankStatements(
       } else if (event.kind === 'entry') {
         addEntry(run, statement, event.entry)
         if (statement.batch.length >= (options.batchEntries ?? bankEntriesPerBatch)) {
-          await writeBatch(run, statement)
+          await writing
+          writing = startBatch(run, statement)
         }
       } else {
+        await writing
+        writing = undefined
         await closeStatement(run, statement, event.closingBalance)
         statement = undefined
       }
     }
     if (statement) throw new BankFileError('the file ends inside a statement', {})
   } catch (error) {
+    // Never leave a statement running on the transaction that is about to roll back.
+    await writing?.catch(() => {})
     if (error instanceof BankFileError) throw malformed(options.fileName, error)
     throw error
   }
@@ -413,10 +421,20 @@ async function accountFor(
  * One batch of a statement's entries: the new ones stored, every one listed on the
  * statement (a known one by the id stored earlier), in one statement.
  */
-async function writeBatch(run: ImportRun, statement: OpenStatement): Promise<void> {
-  await storeStatement(run, statement)
+function startBatch(run: ImportRun, statement: OpenStatement): Promise<void> {
   const rows = statement.batch
   statement.batch = []
+  const written = writeBatch(run, statement, rows)
+  written.catch(() => {}) // its error is thrown where it is awaited
+  return written
+}
+
+async function writeBatch(
+  run: ImportRun,
+  statement: OpenStatement,
+  rows: EntryRow[],
+): Promise<void> {
+  await storeStatement(run, statement)
   if (rows.length === 0) return
   const { ctx } = run
   const result = await sql<{ inserted: number; linked: number }>`
@@ -471,7 +489,9 @@ async function closeStatement(
   statement: OpenStatement,
   closingBalance: Balance | null,
 ): Promise<void> {
-  await writeBatch(run, statement)
+  const rows = statement.batch
+  statement.batch = []
+  await writeBatch(run, statement, rows)
   const { ctx } = run
   const opening = balanceIn(run, statement, statement.head.openingBalance, 'opening balance')
   const closing = balanceIn(run, statement, closingBalance, 'closing balance')
