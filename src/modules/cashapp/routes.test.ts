@@ -203,3 +203,10 @@ describe('POST /v1/bank-statements', () => {
     expect(list.body.data).toEqual([])
   })
 })
+
+test('the OpenAPI document describes the upload and the reads', async () => {
+  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  const upload = document.paths['/v1/bank-statements'].post
+  expect(upload.parameters.map((p: any) => p.name)).toContain('allow_unbalanced')
+  expect(document.paths['/v1/bank-statements/{id}'].get.responses['200']).toBeDefined()
+})
