@@ -43,9 +43,7 @@ const fileNameLengthMax = 255
 const statementsPerRecord = 500
 
 /** The bytes of a bank file, read once, start to end (a file or an upload stream). */
-export type BankFileSource =
-  | AsyncIterable<Buffer | Uint8Array | string>
-  | Iterable<Buffer | Uint8Array | string>
+export type BankFileSource = AsyncIterable<Buffer | Uint8Array | string>
 
 export type BankImportProgress = { statements: number; entries: number }
 

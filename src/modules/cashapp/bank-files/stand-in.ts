@@ -11,7 +11,7 @@ import { type Balance, type BankEntry, BankFileError, type BankFileEvent } from 
 type Json = Record<string, any>
 
 export async function* readBankFile(
-  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
+  source: AsyncIterable<Buffer | Uint8Array | string>,
   _options: { fileName?: string } = {},
 ): AsyncGenerator<BankFileEvent> {
   const chunks: Buffer[] = []
