@@ -1,45 +1,27 @@
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { type FileEntry, testBankFile } from '../../src/modules/cashapp/test-helpers.js'
 import { cliStore, o2c } from './processes.js'
 
 // `o2c bank …` as a cash application specialist runs it: two files at once, one of them
 // refused for not balancing (the other imported all the same), the refused one again with
 // --allow-unbalanced, a repeat that adds nothing, then the list and one statement read back.
 //
-// The files are in the stand-in reader's format (a fixture's expected.json shape) until the
-// parsers are merged; then they become fixture files of ../shared/fixtures/bank/.
+// The files are written by testBankFile (src/modules/cashapp/test-helpers.ts): in the
+// stand-in reader's format until the parsers are merged, then as MT940.
 
 function bankFile(id: string, closing: string, references: string[]) {
-  return JSON.stringify({
-    format: 'mt940',
-    statements: [
-      {
-        id,
-        statement_number: '1',
-        account: { iban: 'NL20INGB0001234567', number: 'NL20INGB0001234567', currency: 'EUR' },
-        opening_balance: { amount: '0.00', sign: 'C', date: '2026-03-01' },
-        closing_balance: { amount: closing, sign: 'C', date: '2026-03-02' },
-        entries: references.map((reference) => ({
-          booking_date: '2026-03-02',
-          value_date: '2026-03-02',
-          amount: '10.00',
-          currency: 'EUR',
-          sign: 'C',
-          reversal: false,
-          bank_reference: reference,
-          customer_reference: null,
-          end_to_end_id: null,
-          mandate_id: null,
-          counterparty: { name: null, iban: null, bic: null },
-          remittance: { unstructured: null, structured_reference: null },
-          bank_transaction_code: 'NTRF',
-          return_reason: null,
-          details: [],
-        })),
-      },
-    ],
-  })
+  return testBankFile([
+    {
+      id,
+      number: '1',
+      iban: 'NL20INGB0001234567',
+      opening: '0.00',
+      closing,
+      entries: references.map((reference) => ['10.00', 'C', reference] as FileEntry),
+    },
+  ])
 }
 
 describe('o2c bank', () => {

@@ -8,12 +8,13 @@ import {
   testTenant,
 } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
+import { type FileEntry, testBankFile } from './test-helpers.js'
 
 // POST /v1/bank-statements as a cash application specialist uses it: files uploaded as
 // multipart, read back whole, listed; another tenant sees none of it.
 //
-// The files are in the stand-in reader's format (a fixture's expected.json shape) until the
-// parsers are merged; then they become fixture files of ../shared/fixtures/bank/.
+// The files are written by testBankFile (test-helpers.ts): in the stand-in reader's format
+// until the parsers are merged, then as MT940.
 
 let platform: Platform
 let app: FastifyInstance
@@ -43,36 +44,10 @@ function upload(key: string, body: string, query = '') {
   })
 }
 
-function bankFile(id: string, closing: string, entries: Array<[string, 'C' | 'D', string]>) {
-  return JSON.stringify({
-    format: 'camt.053.001.02',
-    statements: [
-      {
-        id,
-        statement_number: '7',
-        account: { iban: 'NL20INGB0001234567', number: null, currency: 'EUR' },
-        opening_balance: { amount: '100.00', sign: 'C', date: '2026-03-01' },
-        closing_balance: { amount: closing, sign: 'C', date: '2026-03-02' },
-        entries: entries.map(([amount, sign, reference]) => ({
-          booking_date: '2026-03-02',
-          value_date: '2026-03-02',
-          amount,
-          currency: 'EUR',
-          sign,
-          reversal: false,
-          bank_reference: reference,
-          customer_reference: null,
-          end_to_end_id: null,
-          mandate_id: null,
-          counterparty: { name: 'Lunchroom Het Hoekje', iban: 'NL91ABNA0417164300', bic: null },
-          remittance: { unstructured: `Invoice ${reference}`, structured_reference: null },
-          bank_transaction_code: 'PMNT/RCDT/ESCT',
-          return_reason: null,
-          details: [],
-        })),
-      },
-    ],
-  })
+function bankFile(id: string, closing: string, entries: FileEntry[]) {
+  return testBankFile([
+    { id, number: '7', iban: 'NL20INGB0001234567', opening: '100.00', closing, entries },
+  ])
 }
 
 describe('POST /v1/bank-statements', () => {
@@ -90,14 +65,14 @@ describe('POST /v1/bank-statements', () => {
     const first = await upload(
       key,
       multipart([
-        { name: 'monday.xml', content: monday },
-        { name: 'tuesday.xml', content: tuesday },
+        { name: 'monday.sta', content: monday },
+        { name: 'tuesday.sta', content: tuesday },
       ]),
     )
     expect(first.status, first.text).toBe(200)
     expect(first.body.files.map((f: any) => [f.file_name, f.entries, f.entries_new])).toEqual([
-      ['monday.xml', 2, 2],
-      ['tuesday.xml', 3, 1],
+      ['monday.sta', 2, 2],
+      ['tuesday.sta', 3, 1],
     ])
     expect(first.body.files[0].matching).toMatchObject({ applied: 0, suggested: 0, unmatched: 2 })
 
@@ -108,11 +83,11 @@ describe('POST /v1/bank-statements', () => {
       o2c_id: o2cId,
       id: 'TUE',
       statement_number: '7',
-      account: { iban: 'NL20INGB0001234567', number: null, currency: 'EUR' },
+      account: { iban: 'NL20INGB0001234567', currency: 'EUR' },
       opening_balance: { amount: '100.00', sign: 'C', date: '2026-03-01' },
       closing_balance: { amount: '221.00', sign: 'C', date: '2026-03-02' },
       balance_check: 'ok',
-      file_name: 'tuesday.xml',
+      file_name: 'tuesday.sta',
     })
     expect(read.body.entries.map((e: any) => [e.bank_reference, e.amount, e.sign])).toEqual([
       ['A2', '21.00', 'D'],
@@ -120,7 +95,7 @@ describe('POST /v1/bank-statements', () => {
       ['A3', '21.00', 'C'],
     ])
 
-    const again = await upload(key, multipart([{ name: 'monday.xml', content: monday }]))
+    const again = await upload(key, multipart([{ name: 'monday.sta', content: monday }]))
     expect(again.body.files[0]).toMatchObject({
       entries_new: 0,
       entries_known: 2,
@@ -133,16 +108,16 @@ describe('POST /v1/bank-statements', () => {
   test('refuses an unbalanced statement naming the difference, and keeps it when allowed', async () => {
     const key = await tenant.key('cash_application_specialist')
     const off = bankFile('OFF', '300.00', [['121.00', 'C', 'B1']])
-    const refused = await upload(key, multipart([{ name: 'off.xml', content: off }]))
+    const refused = await upload(key, multipart([{ name: 'off.sta', content: off }]))
     expect(refused.status).toBe(422)
     expect(refused.body).toMatchObject({
       type: '/problems/cashapp.statement_unbalanced',
       difference: '79.00',
-      file: 'off.xml',
+      file: 'off.sta',
     })
     const kept = await upload(
       key,
-      multipart([{ name: 'off.xml', content: off }]),
+      multipart([{ name: 'off.sta', content: off }]),
       '?allow_unbalanced=true',
     )
     expect(kept.status, kept.text).toBe(200)
@@ -158,14 +133,14 @@ describe('POST /v1/bank-statements', () => {
     const response = await upload(
       key,
       multipart([
-        { name: 'good.xml', content: good },
-        { name: 'broken.xml', content: '{"statements": [' },
+        { name: 'good.sta', content: good },
+        { name: 'broken.sta', content: '{"statements": [' },
       ]),
     )
     expect(response.status).toBe(400)
     expect(response.body).toMatchObject({
       type: '/problems/cashapp.bank_file_malformed',
-      file: 'broken.xml',
+      file: 'broken.sta',
     })
     const list = await call(app, key, 'GET', '/v1/bank-statements?limit=500')
     expect(list.body.data.map((s: any) => s.id)).not.toContain('GOOD')
@@ -175,13 +150,13 @@ describe('POST /v1/bank-statements', () => {
     const key = await tenant.key('cash_application_specialist')
     const json = await call(app, key, 'POST', '/v1/bank-statements', { file: 'x' })
     expect(json.status).toBe(415)
-    const elsewhere = await upload(key, multipart([{ name: 'a.xml', content: '{}' }], 'upload'))
+    const elsewhere = await upload(key, multipart([{ name: 'a.sta', content: '{}' }], 'upload'))
     expect(elsewhere.status).toBe(400)
   })
 
   test('a collector may read statements but not import them', async () => {
     const key = await tenant.key('collector')
-    const response = await upload(key, multipart([{ name: 'x.xml', content: '{}' }]))
+    const response = await upload(key, multipart([{ name: 'x.sta', content: '{}' }]))
     expect(response.status).toBe(403)
     expect((await call(app, key, 'GET', '/v1/bank-statements')).status).toBe(200)
   })
@@ -191,7 +166,7 @@ describe('POST /v1/bank-statements', () => {
     const imported = await upload(
       key,
       multipart([
-        { name: 'mine.xml', content: bankFile('MINE', '221.00', [['121.00', 'C', 'D1']]) },
+        { name: 'mine.sta', content: bankFile('MINE', '221.00', [['121.00', 'C', 'D1']]) },
       ]),
     )
     const o2cId = imported.body.files[0].per_statement[0].o2c_id

@@ -97,6 +97,25 @@ describe('a fixture reads back as its expected.json says', () => {
   })
 })
 
+// Every file of the fixtures' malformed/ folder is refused whole: nothing of it is written.
+const malformedFiles = readdirSync(join(fixtures, 'malformed')).filter((f) => f !== 'README.md')
+
+describe('a malformed fixture is refused whole', () => {
+  test.each(malformedFiles)('%s', async (file) => {
+    const own = await testTenant(platform)
+    const error = await refusal(
+      own.run((ctx) =>
+        importBankFile(ctx, createReadStream(join(fixtures, 'malformed', file)), {
+          fileName: file,
+        }),
+      ),
+    )
+    expect(error.code).toBe('cashapp.bank_file_malformed')
+    expect(error.details.file).toBe(file)
+    expect(await counts(own)).toEqual({ accounts: 0, statements: 0, entries: 0 })
+  })
+})
+
 describe('importing a statement', () => {
   test('keeps every field of every entry and the balances, and says it is unmatched', async () => {
     const entries = [

@@ -94,3 +94,73 @@ export async function* eventStream(
 ): AsyncGenerator<BankFileEvent> {
   for (const events of statements) for (const event of events) yield event
 }
+
+/** One entry of a test bank file: amount, sign, the bank's reference. */
+export type FileEntry = [amount: string, sign: 'C' | 'D', reference: string]
+
+export type FileStatement = {
+  id: string
+  number: string
+  iban: string
+  opening: string
+  closing: string
+  entries: FileEntry[]
+}
+
+/**
+ * A bank file for the tests that upload or import files (API, CLI), in the format the reader
+ * of the branch reads: the stand-in's JSON until the parsers are merged; then `mt940File`.
+ */
+export const testBankFile = (statements: FileStatement[]) => standInFile(statements)
+
+/** The stand-in reader's format (a fixture's expected.json shape). */
+export function standInFile(statements: FileStatement[]): string {
+  return JSON.stringify({
+    format: 'mt940',
+    statements: statements.map((s) => ({
+      id: s.id,
+      statement_number: s.number,
+      account: { iban: s.iban, number: s.iban, currency: 'EUR' },
+      opening_balance: { amount: s.opening, sign: 'C', date: '2026-03-01' },
+      closing_balance: { amount: s.closing, sign: 'C', date: '2026-03-02' },
+      entries: s.entries.map(([amount, sign, reference]) => ({
+        booking_date: '2026-03-02',
+        value_date: '2026-03-02',
+        amount,
+        currency: 'EUR',
+        sign,
+        reversal: false,
+        bank_reference: reference,
+        customer_reference: 'NONREF',
+        end_to_end_id: null,
+        mandate_id: null,
+        counterparty: { name: null, iban: null, bic: null },
+        remittance: { unstructured: `Invoice ${reference}`, structured_reference: null },
+        bank_transaction_code: 'NTRF',
+        return_reason: null,
+        details: [],
+      })),
+    })),
+  })
+}
+
+/** The same statements as SWIFT MT940 (credit balances, EUR, March 2026). */
+export function mt940File(statements: FileStatement[]): string {
+  const amount = (a: string) => a.replace('.', ',')
+  return statements
+    .map((s) =>
+      [
+        `:20:${s.id}`,
+        `:25:${s.iban}`,
+        `:28C:${s.number}`,
+        `:60F:C260301EUR${amount(s.opening)}`,
+        ...s.entries.flatMap(([a, sign, reference]) => [
+          `:61:2603020302${sign}${amount(a)}NTRFNONREF//${reference}`,
+          `:86:Invoice ${reference}`,
+        ]),
+        `:62F:C260302EUR${amount(s.closing)}`,
+        '-',
+      ].join('\r\n'),
+    )
+    .join('\r\n')
+}
