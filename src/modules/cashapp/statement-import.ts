@@ -7,8 +7,6 @@ import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../../c
 import type { Ctx } from '../../db/context.js'
 import { type AuditEntry, recordAuditBatch } from '../audit/index.js'
 import { type DomainEvent, emitEvents } from '../outbox/index.js'
-// STAND-IN until the parsers are merged: then `from './bank-files/index.js'`.
-import { readBankFile } from './bank-files/stand-in.js'
 import {
   type Balance,
   type BalanceCheck,
@@ -18,6 +16,8 @@ import {
   type EntryDetail,
   type StatementHead,
 } from './bank-files/model.js'
+// STAND-IN until the parsers are merged: then `from './bank-files/index.js'`.
+import { readBankFile } from './bank-files/stand-in.js'
 import { entryDigest, entryIdentity, occurrenceCounter } from './entry-identity.js'
 import './errors.js'
 
