@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { bankImport } from './bank-import.js'
 import { billingRun } from './billing-run.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -23,6 +24,7 @@ const benchmarks: Benchmark[] = [
   invoicesIssue,
   billingRun,
   openItemsImport,
+  bankImport,
 ]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'

@@ -1,5 +1,6 @@
 import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
+import { cashappModule } from './modules/cashapp/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
 import { deliveryModule } from './modules/delivery/index.js'
@@ -22,6 +23,7 @@ export const modules: O2cModule[] = [
   openItemsImportModule,
   deliveryModule,
   paymentsModule,
+  cashappModule,
   ledgerModule,
   auditModule,
   outboxModule,

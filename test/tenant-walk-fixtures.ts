@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { importBankStatements } from '../src/modules/cashapp/index.js'
+import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
 import {
   arrangeBillingSettings,
@@ -154,6 +156,18 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
         allocations: [{ invoice_id: '00000000-0000-7000-8000-000000000000', amount: '1000.00' }],
       },
     },
+  },
+
+  // cashapp: a bank statement of B, imported from events as a parser would yield them.
+  '/v1/bank-statements/{id}': async (b) => {
+    const summary = await b.tenant.run((ctx) =>
+      importBankStatements(
+        ctx,
+        eventStream(statementEvents({ entries: [bankEntry(), bankEntry({ sign: 'D' })] })),
+        { fileName: 'walk.xml' },
+      ),
+    )
+    return summary.perStatement[0].statementId
   },
 
   // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).

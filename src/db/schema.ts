@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely'
 import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
+import type { CashappTables } from '../modules/cashapp/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
 import type { CustomerTables } from '../modules/customers/tables.js'
 import type { DeliveryTables } from '../modules/delivery/tables.js'
@@ -35,4 +36,5 @@ export type Database = AuthTables &
   BillingTables &
   LedgerTables &
   DeliveryTables &
-  PaymentTables & { idempotencyKey: IdempotencyKeyTable }
+  PaymentTables &
+  CashappTables & { idempotencyKey: IdempotencyKeyTable }

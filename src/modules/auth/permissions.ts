@@ -31,6 +31,8 @@ export const permissions = [
   'invoices.write',
   'payments.read',
   'payments.record',
+  'bank.read',
+  'bank.import',
   'ledger.read',
   'ledger.write',
   'audit.read',
@@ -59,9 +61,17 @@ const matrix: Record<Role, readonly Permission[]> = {
     'ledger.read',
     'ledger.write',
   ],
-  collector: ['credit.read', 'invoices.read', 'payments.read'],
+  // A collector sees the bank entries, to tell a customer who says they paid what arrived.
+  collector: ['credit.read', 'invoices.read', 'payments.read', 'bank.read'],
   dispute_manager: ['credit.read', 'invoices.read', 'invoices.write'],
-  cash_application_specialist: ['invoices.read', 'payments.read', 'payments.record', 'ledger.read'],
+  cash_application_specialist: [
+    'invoices.read',
+    'payments.read',
+    'payments.record',
+    'bank.read',
+    'bank.import',
+    'ledger.read',
+  ],
   recovery_specialist: ['credit.read', 'invoices.read', 'payments.read'],
 }
 

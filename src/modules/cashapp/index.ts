@@ -1,0 +1,30 @@
+import type { O2cModule } from '../../platform.js'
+import { bankCommands } from './commands.js'
+import './errors.js'
+import { cashappRoutes } from './routes.js'
+
+export {
+  type BankEntry,
+  BankFileError,
+  type BankFileEvent,
+} from './bank-files/model.js'
+export {
+  type BankFileSource,
+  type BankImportOptions,
+  type BankImportSummary,
+  importBankFile,
+  importBankStatements,
+  type StatementImported,
+} from './statement-import.js'
+export {
+  type BankStatementOut,
+  type BankStatementSummaryOut,
+  getBankStatement,
+  listBankStatements,
+} from './statements.js'
+
+export const cashappModule: O2cModule = {
+  name: 'cashapp',
+  routes: cashappRoutes,
+  commands: bankCommands,
+}

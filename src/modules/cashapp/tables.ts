@@ -1,0 +1,86 @@
+import type { ColumnType, Generated } from 'kysely'
+import type { BalanceCheck, Sign } from './bank-files/model.js'
+
+// The cashapp module's tables as Kysely sees them (camelCase); 0015_bank_statements.sql.
+
+type Int8 = ColumnType<bigint, bigint | string, bigint | string>
+type Int8Nullable = ColumnType<bigint | null, bigint | string | null, bigint | string | null>
+
+export const bankEntryStatuses = ['unmatched', 'suggested', 'applied', 'ignored'] as const
+export type BankEntryStatus = (typeof bankEntryStatuses)[number]
+
+export type CashappTables = {
+  bankAccount: {
+    tenantId: string
+    id: string
+    iban: string | null
+    number: string | null
+    accountKey: Generated<string>
+    currency: string | null
+    name: string | null
+    csvMapping: unknown | null
+    createdAt: Date
+    createdBy: string
+  }
+  bankStatement: {
+    tenantId: string
+    id: string
+    bankAccountId: string
+    format: string
+    statementId: string | null
+    statementNumber: string | null
+    currency: string | null
+    openingAmountMinor: Int8Nullable
+    openingSign: Sign | null
+    openingDate: string | null
+    closingAmountMinor: Int8Nullable
+    closingSign: Sign | null
+    closingDate: string | null
+    balanceCheck: BalanceCheck
+    unbalanced: boolean
+    differenceMinor: Int8Nullable
+    entryCount: number
+    contentDigest: string
+    fileName: string
+    importId: string
+    importedAt: Date
+    importedBy: string
+  }
+  bankEntry: {
+    tenantId: string
+    id: string
+    bankAccountId: string
+    bankStatementId: string
+    position: number
+    identity: string
+    bookingDate: string | null
+    valueDate: string | null
+    amountMinor: Int8
+    currency: string
+    sign: Sign
+    signedMinor: ColumnType<bigint, never, never>
+    reversal: boolean
+    bankReference: string | null
+    customerReference: string | null
+    endToEndId: string | null
+    mandateId: string | null
+    counterpartyName: string | null
+    counterpartyIban: string | null
+    counterpartyBic: string | null
+    remittanceUnstructured: string | null
+    remittanceStructuredReference: string | null
+    bankTransactionCode: string | null
+    returnReason: string | null
+    details: unknown
+    status: Generated<BankEntryStatus>
+    matchedAt: Date | null
+    matchedBy: string | null
+    createdAt: Date
+  }
+  bankStatementEntry: {
+    tenantId: string
+    bankStatementId: string
+    position: number
+    bankEntryId: string
+  }
+}

@@ -1,0 +1,132 @@
+import { formatAmount, parseAmount } from '../../core/money.js'
+import type { Balance, BankEntry, BankFileEvent, StatementHead } from './bank-files/model.js'
+
+// Builders for the cashapp tests: bank entries and the event streams a parser would yield,
+// so that the import is tested without a parser (and on files of any shape or size).
+
+let referenceCounter = 0
+
+/** A credit transfer received, with its own bank reference unless given one. */
+export function bankEntry(overrides: Partial<BankEntry> = {}): BankEntry {
+  return {
+    bookingDate: '2026-03-02',
+    valueDate: '2026-03-02',
+    amount: '121.00',
+    currency: 'EUR',
+    sign: 'C',
+    reversal: false,
+    bankReference: `REF-${++referenceCounter}`,
+    customerReference: null,
+    endToEndId: null,
+    mandateId: null,
+    counterparty: { name: 'Lunchroom Het Hoekje', iban: 'NL91ABNA0417164300', bic: null },
+    remittance: { unstructured: 'Invoice 2026-0042', structuredReference: null },
+    bankTransactionCode: 'PMNT/RCDT/ESCT',
+    returnReason: null,
+    details: [],
+    ...overrides,
+  }
+}
+
+export const ourIban = 'NL20INGB0001234567'
+
+export type StatementSpec = {
+  id?: string | null
+  number?: string | null
+  iban?: string | null
+  accountNumber?: string | null
+  currency?: string
+  opening?: string | null
+  entries: BankEntry[]
+  /** The closing balance; by default opening + entries, so the statement balances. */
+  closing?: string | null
+  format?: string
+}
+
+/** The events of one statement, balances in EUR credit unless said otherwise. */
+export function statementEvents(spec: StatementSpec): BankFileEvent[] {
+  const currency = spec.currency ?? 'EUR'
+  const opening = spec.opening === undefined ? '1000.00' : spec.opening
+  const head: StatementHead = {
+    id: spec.id === undefined ? `STMT-${++referenceCounter}` : spec.id,
+    statementNumber: spec.number ?? null,
+    account: {
+      iban: spec.iban === undefined ? ourIban : spec.iban,
+      number: spec.accountNumber ?? null,
+      currency,
+    },
+    openingBalance: opening === null ? null : balance(opening, '2026-03-01'),
+  }
+  const closing =
+    spec.closing === undefined
+      ? opening === null
+        ? null
+        : balancedClosing(opening, spec.entries, currency)
+      : spec.closing
+  return [
+    { kind: 'statement', format: spec.format ?? 'camt.053.001.02', statement: head },
+    ...spec.entries.map((entry) => ({ kind: 'entry' as const, entry })),
+    {
+      kind: 'statement_end',
+      closingBalance: closing === null ? null : balance(closing, '2026-03-02'),
+    },
+  ]
+}
+
+/** A signed decimal ("-12.00") as a balance: unsigned amount and C/D. */
+function balance(signedAmount: string, date: string): Balance {
+  const debit = signedAmount.startsWith('-')
+  return { amount: debit ? signedAmount.slice(1) : signedAmount, sign: debit ? 'D' : 'C', date }
+}
+
+function balancedClosing(opening: string, entries: BankEntry[], currency: string): string {
+  let minor = parseAmount(opening, currency) ?? 0n
+  for (const e of entries) {
+    const amount = parseAmount(e.amount, currency) ?? 0n
+    minor += e.sign === 'C' ? amount : -amount
+  }
+  return formatAmount(minor, currency)
+}
+
+/** Events as a parser yields them: one at a time, asynchronously. */
+export async function* eventStream(
+  ...statements: BankFileEvent[][]
+): AsyncGenerator<BankFileEvent> {
+  for (const events of statements) for (const event of events) yield event
+}
+
+/** One entry of a test bank file: amount, sign, the bank's reference. */
+export type FileEntry = [amount: string, sign: 'C' | 'D', reference: string]
+
+export type FileStatement = {
+  id: string
+  number: string
+  iban: string
+  opening: string
+  closing: string
+  entries: FileEntry[]
+}
+
+/** A bank file for the tests that upload or import files (API, CLI): MT940. */
+export const testBankFile = (statements: FileStatement[]) => mt940File(statements)
+
+/** The same statements as SWIFT MT940 (credit balances, EUR, March 2026). */
+export function mt940File(statements: FileStatement[]): string {
+  const amount = (a: string) => a.replace('.', ',')
+  return statements
+    .map((s) =>
+      [
+        `:20:${s.id}`,
+        `:25:${s.iban}`,
+        `:28C:${s.number}`,
+        `:60F:C260301EUR${amount(s.opening)}`,
+        ...s.entries.flatMap(([a, sign, reference]) => [
+          `:61:2603020302${sign}${amount(a)}NTRFNONREF//${reference}`,
+          `:86:Invoice ${reference}`,
+        ]),
+        `:62F:C260302EUR${amount(s.closing)}`,
+        '-',
+      ].join('\r\n'),
+    )
+    .join('\r\n')
+}
