@@ -161,8 +161,11 @@ function draftsFor(
       continue
     }
     const named = [...signals.named.values()].filter((n) => n.item.customerId === customerId)
-    const loose = payer ? looselyNamed(book, customerId, signals.numberTokens, signals.named) : []
-    const all = [...named, ...loose]
+    // Loose readings (a sequence alone, a corrected typo) only where nothing is named exactly.
+    const all =
+      named.length > 0 || !payer
+        ? named
+        : looselyNamed(book, customerId, signals.numberTokens, signals.named)
     if (all.length > 0) {
       const how = all.some((n) => n.how === 'reference')
         ? 'reference'
@@ -172,21 +175,21 @@ function draftsFor(
             ? 'corrected number'
             : 'sequence'
       const reasons = all.map((n) => n.reason)
-      drafts.push(
-        namedDraft(
-          book,
-          customerId,
-          all,
-          how,
-          currency,
-          paymentMinor,
-          date,
-          payer,
-          reasons,
-          options,
-        ),
+      const found = namedDraft(
+        book,
+        customerId,
+        all,
+        how,
+        currency,
+        paymentMinor,
+        date,
+        payer,
+        reasons,
+        options,
       )
-      continue
+      drafts.push(found)
+      // Named invoices the amount does not fit: what else of this payer's could it be paying?
+      if (agreeingFits.has(found.settlement.fit) || found.noRate) continue
     }
     if (!payer) continue
     const items = (book.itemsByCustomer.get(customerId) ?? []).filter(
