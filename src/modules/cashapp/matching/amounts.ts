@@ -81,6 +81,13 @@ export function short(
   }
 }
 
+function isBankFee(shortMinor: bigint, paidForMinor: bigint, settings: MatchSettings): boolean {
+  return (
+    shortMinor <= settings.bankFeeMinorMax &&
+    shortMinor * 100n <= paidForMinor * settings.bankFeePercentMax
+  )
+}
+
 /** Oldest first until the payment is used up; what is left over is unapplied. */
 export function settleOldestFirst(items: readonly OpenItem[], paymentMinor: bigint): Settlement {
   const allocations: Allocation[] = []
@@ -162,7 +169,7 @@ export function settleNamed(
       reasons: [`${say(shortMinor)} short, within the small-difference tolerance`],
     }
   }
-  if (shortMinor <= settings.bankFeeMinorMax) {
+  if (isBankFee(shortMinor, total, settings)) {
     return {
       ...short(items, shortMinor, 'bank_fee'),
       reasons: [`${say(shortMinor)} short, taken as a bank fee within tolerance`],
@@ -259,7 +266,9 @@ export function explainAmount(
   if (found.length > 0) return found
   for (const item of pool) {
     const shortMinor = item.openMinor - paymentMinor
-    if (shortMinor <= 0n || shortMinor > settings.bankFeeMinorMax) continue
+    if (shortMinor <= 0n) continue
+    const small = shortMinor <= settings.smallDifferenceMinorMax
+    if (!small && !isBankFee(shortMinor, item.openMinor, settings)) continue
     const kind = shortMinor <= settings.smallDifferenceMinorMax ? 'small_difference' : 'bank_fee'
     found.push({
       ...short([item], shortMinor, kind),

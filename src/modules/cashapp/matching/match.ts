@@ -131,10 +131,12 @@ export function matchTransaction(
     }
     return { status: 'unmatched', candidates: [], notes }
   }
-  const { auto, notes } = decide(book, ranked, signals)
+  const { winner, notes } = decide(book, ranked, signals)
+  // The answer applied is the one shown first, even where another scored a little higher.
+  const ordered = winner ? [winner, ...ranked.filter((d) => d !== winner)] : ranked
   return {
-    status: auto ? 'auto' : 'suggested',
-    candidates: ranked.slice(0, candidatesMax).map(candidateOf),
+    status: winner ? 'auto' : 'suggested',
+    candidates: ordered.slice(0, candidatesMax).map(candidateOf),
     notes,
   }
 }
@@ -468,16 +470,25 @@ function decide(
   book: MatchBook,
   ranked: (Draft & { confidence: number })[],
   signals: Signals,
-): { auto: boolean; notes: string[] } {
-  const eligible = ranked.filter((d) => decidesAlone(book, d, ranked))
-  if (eligible.length === 0) return { auto: false, notes: ['no answer is certain enough'] }
+): { winner?: Draft & { confidence: number }; notes: string[] } {
+  let eligible = ranked.filter((d) => decidesAlone(book, d, ranked))
+  // A named invoice (reference, advice, number) outweighs an amount that is merely near another
+  // invoice; only an exact amount of another set stays a rival.
+  if (eligible.some((d) => d.identification !== 'none')) {
+    eligible = eligible.filter(
+      (d) =>
+        d.identification !== 'none' ||
+        d.settlement.fit === 'exact' ||
+        d.settlement.fit === 'subset',
+    )
+  }
+  if (eligible.length === 0) return { notes: ['no answer is certain enough'] }
   if (eligible.length > 1) {
-    return { auto: false, notes: ['more than one answer fits equally: a person decides'] }
+    return { notes: ['more than one answer fits equally: a person decides'] }
   }
   const winner = eligible[0]!
   if (signals.unknownReferences.length > 0 && winner.identification !== 'reference') {
     return {
-      auto: false,
       notes: [
         `reference ${signals.unknownReferences[0]} belongs to no open invoice (paid already?)`,
       ],
@@ -493,14 +504,13 @@ function decide(
   )
   if (elsewhere) {
     return {
-      auto: false,
       notes: [`the text also names ${elsewhere.item.number} of another customer`],
     }
   }
   if (signals.ibanFamily.size > 0 && !signals.ibanFamily.has(winner.customerId)) {
-    return { auto: false, notes: ["the payer's IBAN belongs to another customer"] }
+    return { notes: ["the payer's IBAN belongs to another customer"] }
   }
-  return { auto: true, notes: [] }
+  return { winner, notes: [] }
 }
 
 function candidateOf(d: Draft & { confidence: number }): Candidate {

@@ -49,8 +49,10 @@ export type RemittanceAdvice = {
 export type MatchSettings = {
   /** A shortfall up to this much is written off as a small difference (rounding, cents). */
   smallDifferenceMinorMax: bigint
-  /** A shortfall up to this much is taken to be a bank fee deducted on the way. */
+  /** A shortfall up to this much is taken to be a bank fee deducted on the way… */
   bankFeeMinorMax: bigint
+  /** …when it is at most this share of what is paid for (a 13.00 'fee' on 40.00 is not one). */
+  bankFeePercentMax: bigint
   /** Days after the discount date that a discounted payment is still accepted (bank delay). */
   discountGraceDays: number
   /** Days between a remittance advice and its payment. */
@@ -60,6 +62,7 @@ export type MatchSettings = {
 export const defaultMatchSettings: MatchSettings = {
   smallDifferenceMinorMax: 100n,
   bankFeeMinorMax: 2_500n,
+  bankFeePercentMax: 5n,
   discountGraceDays: 5,
   adviceDaysMax: 10,
 }

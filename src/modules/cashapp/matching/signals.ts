@@ -64,8 +64,9 @@ export function readSignals(
   const named = new Map<string, NamedInvoice>()
   const unknownReferences: string[] = []
   for (const reference of findReferences(text)) {
-    const items = book.byReference.get(reference.key)
-    if (!items) {
+    const key = [reference.key, ...reference.alternatives].find((k) => book.byReference.has(k))
+    const items = key ? book.byReference.get(key)! : undefined
+    if (!key || !items) {
       unknownReferences.push(reference.printed)
       continue
     }
@@ -73,7 +74,7 @@ export function readSignals(
       named.set(item.invoiceId, {
         item,
         how: 'reference',
-        reason: `payment reference ${shortReference(reference.key)} of ${item.number}`,
+        reason: `payment reference ${shortReference(key)} of ${item.number}`,
       })
     }
   }
@@ -225,18 +226,19 @@ export function looselyNamed(
       (book.byNumberKey.get(key) ?? []).some((i) => i.customerId === customerId),
     )
     if (namedOwn) continue
-    if (!token.standalone && sequences) {
-      for (const item of sequences.get(token.sequence) ?? []) {
-        if (named.has(item.invoiceId) || found.has(item.invoiceId)) continue
-        found.set(item.invoiceId, {
-          item,
-          how: 'sequence',
-          reason: `'${token.text}' is the sequence number of ${item.number}`,
-        })
-      }
-      continue
+    let bySequence = false
+    // A lone group is a sequence number ('fact 41 en 42'); a run of groups is a whole number.
+    const lone = !token.text.includes(' ')
+    for (const item of (lone && sequences?.get(token.sequence)) || []) {
+      bySequence = true
+      if (named.has(item.invoiceId) || found.has(item.invoiceId)) continue
+      found.set(item.invoiceId, {
+        item,
+        how: 'sequence',
+        reason: `'${token.text}' is the sequence number of ${item.number}`,
+      })
     }
-    if (!token.standalone) continue
+    if (bySequence || !token.standalone) continue
     for (const key of typoKeys(token)) {
       for (const item of book.byNumberKey.get(key) ?? []) {
         if (!own.has(item.invoiceId) || found.has(item.invoiceId)) continue

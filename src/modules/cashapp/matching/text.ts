@@ -7,7 +7,13 @@ import {
 // Reading what people and banks write in a payment: structured references, invoice numbers in
 // the forms people really type, and payer names. Pure functions over strings.
 
-export type FoundReference = { scheme: 'nl' | 'rf' | 'be'; key: string; printed: string }
+export type FoundReference = {
+  scheme: 'nl' | 'rf' | 'be'
+  key: string
+  /** Other readings of the same span, longest first (an RF typed against the next word). */
+  alternatives: string[]
+  printed: string
+}
 
 /**
  * The key a payment reference is indexed by: digits only for the Dutch and Belgian forms,
@@ -26,18 +32,23 @@ export function referenceKey(reference: string): string {
  */
 export function findReferences(text: string): FoundReference[] {
   const found = new Map<string, FoundReference>()
-  const add = (scheme: FoundReference['scheme'], key: string, printed: string) => {
-    if (!found.has(key)) found.set(key, { scheme, key, printed: printed.trim() })
+  const add = (
+    scheme: FoundReference['scheme'],
+    key: string,
+    printed: string,
+    alternatives: string[] = [],
+  ) => {
+    if (!found.has(key)) found.set(key, { scheme, key, alternatives, printed: printed.trim() })
   }
   for (const m of text.matchAll(/RF[\s.]?\d{2}(?:[\s.-]?[0-9A-Z]){1,21}/gi)) {
-    // The regex is greedy and may swallow the next word; the longest valid prefix wins.
+    // The regex is greedy and may swallow the next word, and a longer span can pass the check
+    // digits by chance (1 in 97): every valid prefix is a reading, longest first.
     const compact = m[0].replace(/[\s.-]/g, '').toUpperCase()
+    const readings: string[] = []
     for (let length = compact.length; length >= 5; length--) {
-      if (isValidRfReference(compact.slice(0, length))) {
-        add('rf', compact.slice(0, length), m[0])
-        break
-      }
+      if (isValidRfReference(compact.slice(0, length))) readings.push(compact.slice(0, length))
     }
+    if (readings.length > 0) add('rf', readings[0]!, m[0], readings.slice(1))
   }
   for (const m of text.matchAll(/(?:[+*]{3}\s*)?\d{3}\s*\/\s*\d{4}\s*\/\s*\d{5}(?:\s*[+*]{3})?/g)) {
     const digits = m[0].replace(/\D/g, '')
