@@ -34,6 +34,9 @@ export type CaseScore = {
   case: string
   transactions: number
   withInvoices: number
+  /** With invoices and not a trap: an automatic answer exists. */
+  allowed: number
+  autoAllowed: number
   auto: number
   autoWithInvoices: number
   autoCorrect: number
@@ -59,6 +62,8 @@ export function score(results: { truth: Truth; outcome: MatchOutcome }[]): CaseS
     case: name,
     transactions: 0,
     withInvoices: 0,
+    allowed: 0,
+    autoAllowed: 0,
     auto: 0,
     autoWithInvoices: 0,
     autoCorrect: 0,
@@ -72,6 +77,8 @@ export function score(results: { truth: Truth; outcome: MatchOutcome }[]): CaseS
     for (const s of [row, all]) {
       s.transactions++
       if (truth.hasInvoices) s.withInvoices++
+      if (truth.hasInvoices && truth.autoAllowed) s.allowed++
+      if (truth.hasInvoices && truth.autoAllowed && outcome.status === 'auto') s.autoAllowed++
       const right = truth.autoAllowed && isRight(outcome.candidates[0], truth)
       if (outcome.status === 'auto') {
         s.auto++
@@ -107,6 +114,7 @@ export function caseTable(scores: CaseScore[]): string {
     String(s.withInvoices),
     String(s.auto),
     percent(s.autoWithInvoices, s.withInvoices),
+    percent(s.autoAllowed, s.allowed),
     percent(s.autoCorrect, s.auto),
     String(s.auto - s.autoCorrect),
     `${percent(s.suggestedTop1, s.suggestedWithInvoices)} of ${s.suggestedWithInvoices}`,
@@ -147,6 +155,13 @@ function scoreFigures(label: string, scores: CaseScore[]): Figure[] {
   const figures: Figure[] = []
   for (const s of scores) {
     const name = s.case === 'all' ? `${label}: all cases` : `${label}: ${s.case}`
+    if (s.case === 'all' && s.allowed > 0) {
+      figures.push({
+        measure: `${name}, auto-applied of ${s.allowed} with invoices, traps left out`,
+        value: (100 * s.autoAllowed) / s.allowed,
+        unit: '%',
+      })
+    }
     if (s.withInvoices > 0) {
       figures.push({
         measure: `${name}, auto-applied of ${s.withInvoices} with invoices`,

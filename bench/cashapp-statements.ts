@@ -168,10 +168,14 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
   const customers: Customer[] = []
   const usedNames = new Set<string>()
   let sequence = 0
+  const openNumbers = new Set<string>()
+  const ownerOf = new Map<string, Customer>()
   const invoiceNumber = (n: number) => `INV-2026-${String(n).padStart(5, '0')}`
   const makeItem = (customer: Customer, open: bigint, currency = 'EUR'): OpenItem => {
     // Most invoices of a year are paid already: their numbers are taken, not open.
     sequence += r.int(1, 3)
+    openNumbers.add(invoiceNumber(sequence))
+    ownerOf.set(invoiceNumber(sequence), customer)
     const issueDate = addDays('2026-01-05', r.int(0, 70))
     const scheme = customer.country === 'NL' ? 'nl' : customer.country === 'BE' ? 'be' : 'rf'
     const withDiscount = r.chance(0.2)
@@ -226,7 +230,6 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
     learnedLinks.push({ kind: 'iban', iban, customerId: customer.customerId })
   }
 
-  const openNumbers = new Set(customers.flatMap((c) => c.items.map((i) => i.number)))
   const advices: RemittanceAdvice[] = []
   const transactions: Statements['transactions'] = []
   const usdPerEurUnits = 108_000n
@@ -346,7 +349,8 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       const d = i.number.slice(-5)
       let typo = d
       // A typo that happens to be another open invoice is the trap case, not this one.
-      while (typo === d || openNumbers.has(`INV-2026-${typo}`)) {
+      // Numbers above the last one are still to be given (to later cases' invoices).
+      while (typo === d || openNumbers.has(`INV-2026-${typo}`) || Number(typo) > sequence) {
         const k = r.int(1, 3)
         typo =
           r.chance(0.5) && d[k] !== d[k + 1]
@@ -517,16 +521,10 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       const c = some((x) => x.ibans.length > 0)
       const i = r.pick(eurItems(c))
       const seq = Number(i.number.slice(-5))
-      const other = customers.find(
-        (x) =>
-          x !== c &&
-          x.items.some(
-            (o) => o.number === invoiceNumber(seq + 1) || o.number === invoiceNumber(seq - 1),
-          ),
+      const near = [invoiceNumber(seq + 1), invoiceNumber(seq - 1)].find(
+        (n) => ownerOf.has(n) && ownerOf.get(n) !== c,
       )
-      const hit = other?.items.find(
-        (o) => o.number === invoiceNumber(seq + 1) || o.number === invoiceNumber(seq - 1),
-      )
+      const hit = near ? ownerOf.get(near)!.items.find((o) => o.number === near) : undefined
       if (!hit || hit.customerId === c.customerId) return cases.trap_typo_other_customer!()
       add(entry(c, i.openMinor, { iban: c.ibans[0]!, text: `factuur ${hit.number}` }), {
         ...paid(c, [i]),

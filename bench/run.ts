@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { billingRun } from './billing-run.js'
+import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
@@ -23,6 +24,7 @@ const benchmarks: Benchmark[] = [
   invoicesIssue,
   billingRun,
   openItemsImport,
+  cashappQuality,
 ]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'

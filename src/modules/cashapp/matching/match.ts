@@ -55,9 +55,7 @@ const fitWeight: Record<Settlement['fit'], number> = {
   none: 0.3,
 }
 /** A payer known by name alone decides only above this score (see README). */
-const nameScoreForAuto = 0.85
-/** …and only when no other customer's name comes this close. */
-const nameMarginForAuto = 0.1
+const nameScoreForAuto = 0.75
 /** Exchange differences up to 0.5% of the open amount are taken as the rates differing. */
 const exchangeDifferencePerMille = 5n
 const candidatesMax = 5
@@ -422,6 +420,7 @@ function rank(drafts: Draft[]): (Draft & { confidence: number })[] {
   return [...best.values()].sort((a, b) => b.confidence - a.confidence)
 }
 
+const preciseFits = new Set<Settlement['fit']>(['exact', 'subset', 'discount'])
 const agreeingFits = new Set<Settlement['fit']>([
   'exact',
   'subset',
@@ -431,7 +430,7 @@ const agreeingFits = new Set<Settlement['fit']>([
 ])
 
 /** May this answer be applied without a person, looking at it alone? */
-function decidesAlone(book: MatchBook, d: Draft, others: Draft[]): boolean {
+function decidesAlone(d: Draft): boolean {
   if (d.noRate) return false
   const agrees = agreeingFits.has(d.settlement.fit)
   switch (d.identification) {
@@ -444,19 +443,17 @@ function decidesAlone(book: MatchBook, d: Draft, others: Draft[]): boolean {
       )
     case 'corrected number':
     case 'sequence':
-      return agrees && !!d.payer && d.payer.kind !== 'name'
+      // Read loosely, so only for a payer known by account, or by a close name and a precise amount.
+      if (!agrees || !d.payer) return false
+      if (d.payer.kind !== 'name') return true
+      return d.payer.score >= nameScoreForAuto * 0.9 && preciseFits.has(d.settlement.fit)
     case 'none': {
       if (!agrees || d.ambiguous || !d.payer) return false
       if (d.payer.kind !== 'name') return true
-      // A name alone decides only when it is close and no other customer's name is.
-      if (d.payer.score < nameScoreForAuto * 0.9) return false
-      return !others.some(
-        (o) =>
-          o.customerId !== d.customerId &&
-          o.payer?.kind === 'name' &&
-          !sameGroup(book, o.customerId, d.customerId) &&
-          o.payer.score >= d.payer!.score - nameMarginForAuto * 0.9,
-      )
+      // A name alone decides only when it is close, and no other customer whose name comes as
+      // close has an amount that fits too (that rival is then eligible as well, see decide).
+      // Two soft signals (a like name, a near amount) do not make a certain one.
+      return d.payer.score >= nameScoreForAuto * 0.9 && preciseFits.has(d.settlement.fit)
     }
   }
 }
@@ -471,22 +468,19 @@ function decide(
   ranked: (Draft & { confidence: number })[],
   signals: Signals,
 ): { winner?: Draft & { confidence: number }; notes: string[] } {
-  let eligible = ranked.filter((d) => decidesAlone(book, d, ranked))
-  // A named invoice (reference, advice, number) outweighs an amount that is merely near another
-  // invoice; only an exact amount of another set stays a rival.
-  if (eligible.some((d) => d.identification !== 'none')) {
-    eligible = eligible.filter(
-      (d) =>
-        d.identification !== 'none' ||
-        d.settlement.fit === 'exact' ||
-        d.settlement.fit === 'subset',
-    )
-  }
+  let eligible = ranked.filter(decidesAlone)
+  // A named invoice (reference, advice, number) or an amount that fits to the cent outweighs
+  // an amount that is merely near another invoice (a bank fee, a small difference).
+  const precise = (d: Draft) => d.identification !== 'none' || preciseFits.has(d.settlement.fit)
+  if (eligible.some(precise)) eligible = eligible.filter(precise)
   if (eligible.length === 0) return { notes: ['no answer is certain enough'] }
   if (eligible.length > 1) {
     return { notes: ['more than one answer fits equally: a person decides'] }
   }
   const winner = eligible[0]!
+  if (winner.payer?.kind === 'name' && winner.identification === 'none' && signals.crowdedName) {
+    return { notes: ['too many customers have a name like the payer’s'] }
+  }
   if (signals.unknownReferences.length > 0 && winner.identification !== 'reference') {
     return {
       notes: [

@@ -32,6 +32,8 @@ export type Signals = {
   /** Customers the payer's IBAN belongs to (with their groups): the payer's family. */
   ibanFamily: Set<string>
   advice: RemittanceAdvice | undefined
+  /** More customers have a name like the payer's than we look at: a name cannot decide. */
+  crowdedName: boolean
 }
 
 /** Name matches below this are not evidence at all. */
@@ -92,13 +94,14 @@ export function readSignals(
       }
     }
   }
-  const { evidence, ibanFamily } = payerEvidence(book, payer)
+  const { evidence, ibanFamily, crowdedName } = payerEvidence(book, payer)
   return {
     named,
     unknownReferences,
     numberTokens,
     payer: evidence,
     ibanFamily,
+    crowdedName,
     advice: linkedAdvice(book, payer, currency, paymentMinor, date),
   }
 }
@@ -106,9 +109,10 @@ export function readSignals(
 function payerEvidence(
   book: MatchBook,
   payer: PayerText,
-): { evidence: Map<string, PayerEvidence>; ibanFamily: Set<string> } {
+): { evidence: Map<string, PayerEvidence>; ibanFamily: Set<string>; crowdedName: boolean } {
   const evidence = new Map<string, PayerEvidence>()
   const ibanFamily = new Set<string>()
+  let crowdedName = false
   const offer = (customerId: string, found: PayerEvidence) => {
     const known = evidence.get(customerId)
     if (!known || known.score < found.score) evidence.set(customerId, found)
@@ -146,7 +150,10 @@ function payerEvidence(
         reason: `payer name '${payer.name}' learned for ${customerName(book.customers.get(learned))}`,
       })
     }
-    for (const match of nameMatches(book, tokens).slice(0, nameEvidenceMax)) {
+    const matches = nameMatches(book, tokens)
+    const best = matches[0]?.score ?? 0
+    crowdedName = (matches[nameEvidenceMax]?.score ?? 0) >= best - 0.1
+    for (const match of matches.slice(0, nameEvidenceMax)) {
       if (match.score < nameScoreMin) break
       offer(match.customerId, {
         kind: 'name',
@@ -155,7 +162,7 @@ function payerEvidence(
       })
     }
   }
-  return { evidence, ibanFamily }
+  return { evidence, ibanFamily, crowdedName }
 }
 
 /** Customers whose legal or trading name is like the payer's, best first. */

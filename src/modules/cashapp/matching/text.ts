@@ -184,10 +184,12 @@ export function typoKeys(token: NumberToken): string[] {
 // Legal forms and joining words carry no identity: 'Jansen B.V.' and 'JANSEN BV' are one payer.
 const legalForms = new Set(
   (
-    'bv nv vof cv bvba sprl srl sa sas sarl gmbh mbh ag kg ohg ug eg ev gbr kgaa se ltd ' +
+    'bv nv vof cv bvba sprl srl sa sas sarl gmbh mbh ag kg ohg ug eg ev ek gbr kgaa se ltd ' +
     'limited llc inc plc co cie corp en und and et haftungsbeschrankt'
   ).split(' '),
 )
+// Name particles are in half the Dutch and Belgian names; they tell nobody apart.
+const particles = new Set('van de der den het ter ten von vom zu la le du des di'.split(' '))
 
 /**
  * A payer or customer name as comparable tokens: accents, case, punctuation and legal forms
@@ -216,7 +218,7 @@ export function nameTokens(name: string): string[] {
     joined.push(word)
   }
   if (initials !== '') joined.push(initials)
-  return joined.filter((t) => !legalForms.has(t)).sort()
+  return joined.filter((t) => !legalForms.has(t) && !particles.has(t)).sort()
 }
 
 /** Edit distance, stopping early above `max` (names are short; one slip is what we forgive). */
@@ -241,8 +243,9 @@ export function editDistanceAtMost(a: string, b: string, max: number): boolean {
 /**
  * How alike a payer name and a customer name are, 0..1. Each payer token takes its best
  * partner: the same word (1), an abbreviation or a truncation — a prefix of at least three
- * letters (0.85) — or one typo in a word of five or more letters (0.8). The score averages
- * how much of each side is covered, so a truncated payer name still scores high.
+ * letters (0.85) — or one typo in a word of five or more letters (0.8). The score weighs how
+ * much of the payer's name is explained (0.6) above how much of the customer's name is found
+ * (0.4): banks cut names off and payers leave out the place, but seldom add words.
  */
 export function nameSimilarity(payer: string[], customer: string[]): number {
   if (payer.length === 0 || customer.length === 0) return 0
@@ -257,6 +260,8 @@ export function nameSimilarity(payer: string[], customer: string[]): number {
       let quality = 0
       if (other === token) quality = 1
       else if (token.length >= 3 && other.startsWith(token)) quality = 0.85
+      // A word cut off by the bank's field length: a little credit, not an identity.
+      else if (other.startsWith(token)) quality = 0.5
       else if (token.length >= 5 && editDistanceAtMost(token, other, 1)) quality = 0.8
       if (quality > best) {
         best = quality
@@ -268,7 +273,7 @@ export function nameSimilarity(payer: string[], customer: string[]): number {
       matched += best
     }
   }
-  return (matched / payer.length + matched / customer.length) / 2
+  return 0.6 * (matched / payer.length) + 0.4 * (matched / customer.length)
 }
 
 /** An IBAN as stored: upper case, no spaces. */
