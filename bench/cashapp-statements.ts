@@ -1,4 +1,4 @@
-import { composeIBAN } from 'ibantools'
+import { composeIBAN, isValidIBAN } from 'ibantools'
 import { addDays } from '../src/core/dates.js'
 import { formatAmount } from '../src/core/money.js'
 import {
@@ -106,13 +106,18 @@ function digits(r: Random, n: number): string {
 
 /** A fresh IBAN that passes its check digits (and Belgium's national check). */
 export function makeIban(r: Random, country: Country): string {
-  if (country === 'NL')
-    return composeIBAN({ countryCode: 'NL', bban: `${r.pick(banks.NL)}${digits(r, 10)}` })!
-  if (country === 'DE')
-    return composeIBAN({ countryCode: 'DE', bban: `${r.pick(banks.DE)}${digits(r, 10)}` })!
-  const base = `${r.pick(banks.BE)}${digits(r, 7)}`
-  const check = Number(BigInt(base) % 97n) || 97
-  return composeIBAN({ countryCode: 'BE', bban: `${base}${String(check).padStart(2, '0')}` })!
+  let iban: string | null
+  if (country === 'NL') {
+    iban = composeIBAN({ countryCode: 'NL', bban: `${r.pick(banks.NL)}${digits(r, 10)}` })
+  } else if (country === 'DE') {
+    iban = composeIBAN({ countryCode: 'DE', bban: `${r.pick(banks.DE)}${digits(r, 10)}` })
+  } else {
+    const base = `${r.pick(banks.BE)}${digits(r, 7)}`
+    const check = Number(BigInt(base) % 97n) || 97
+    iban = composeIBAN({ countryCode: 'BE', bban: `${base}${String(check).padStart(2, '0')}` })
+  }
+  if (!iban || !isValidIBAN(iban)) throw new Error(`generated an invalid IBAN ${iban}`)
+  return iban
 }
 
 type Customer = CustomerRecord & { country: Country; items: OpenItem[]; bankName: string }

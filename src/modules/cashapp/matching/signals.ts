@@ -212,6 +212,24 @@ function linkedAdvice(
   return fitting.length === 1 ? fitting[0] : undefined
 }
 
+// A reference's 16 digits are no mistyped invoice number; longer runs are not tried.
+const typoDigitsMax = 12
+const typoCache = new WeakMap<NumberToken, OpenItem[]>()
+
+/** Open invoices one typo away from a token, looked up once per token whatever the customer. */
+function typoHits(book: MatchBook, token: NumberToken): OpenItem[] {
+  let hits = typoCache.get(token)
+  if (!hits) {
+    const digits = token.keys[token.keys.length - 1]!
+    hits =
+      digits.length > typoDigitsMax
+        ? []
+        : typoKeys(token).flatMap((key) => book.byNumberKey.get(key) ?? [])
+    typoCache.set(token, hits)
+  }
+  return hits
+}
+
 /**
  * Invoices of a customer the payer is already known to be, named more loosely: by the sequence
  * number alone ('fact 41 en 42') or by a number one typo or one swap away from theirs.
@@ -246,15 +264,13 @@ export function looselyNamed(
       })
     }
     if (bySequence || !token.standalone) continue
-    for (const key of typoKeys(token)) {
-      for (const item of book.byNumberKey.get(key) ?? []) {
-        if (!own.has(item.invoiceId) || found.has(item.invoiceId)) continue
-        found.set(item.invoiceId, {
-          item,
-          how: 'corrected number',
-          reason: `'${token.text}' read as ${item.number} (one typo or swap)`,
-        })
-      }
+    for (const item of typoHits(book, token)) {
+      if (!own.has(item.invoiceId) || found.has(item.invoiceId)) continue
+      found.set(item.invoiceId, {
+        item,
+        how: 'corrected number',
+        reason: `'${token.text}' read as ${item.number} (one typo or swap)`,
+      })
     }
   }
   return [...found.values()]
