@@ -205,6 +205,11 @@ export const cashappQuality: Benchmark = {
     return [
       ...scoreFigures('quality', qualityScores),
       {
+        measure: 'quality: time per transaction',
+        value: (q.matchSeconds * 1e6) / quality.transactions.length,
+        unit: 'µs',
+      },
+      {
         measure: `volume: book of ${volume.openItems.length} open invoices built`,
         value: v.buildSeconds * 1000,
         unit: 'ms',
