@@ -104,6 +104,7 @@ export function caseTable(scores: CaseScore[]): string {
     'WITH INV',
     'AUTO',
     'AUTO RATE',
+    'AUTO, NO TRAPS',
     'PRECISION',
     'WRONG AUTO',
     'TOP-1 SUGG',

@@ -216,6 +216,24 @@ export function subsetsSumming(
 }
 
 /**
+ * Pairs among all of a customer's items, not only the oldest: a pair is found in one pass with
+ * a map, so no bound hides a second pair that makes the same sum.
+ */
+export function pairsSumming(items: readonly OpenItem[], amountMinor: bigint): OpenItem[][] {
+  const byAmount = new Map<bigint, OpenItem>()
+  const found: OpenItem[][] = []
+  for (const item of items) {
+    const partner = byAmount.get(amountMinor - item.openMinor)
+    if (partner) {
+      found.push([partner, item])
+      if (found.length >= 2) break
+    }
+    if (!byAmount.has(item.openMinor)) byAmount.set(item.openMinor, item)
+  }
+  return found
+}
+
+/**
  * What a payment from a known payer, naming no invoice, can be paying among its open items:
  * every explanation found, best kind first (one invoice exactly, a set exactly, one invoice
  * less its discount, one invoice short by a small difference or bank fee). More than one
@@ -241,7 +259,23 @@ export function explainAmount(
     }
   }
   if (withSubsets) {
-    for (const set of subsetsSumming(pool, paymentMinor, 2)) {
+    for (const set of subsetsSumming(pool, paymentMinor, 2).concat(
+      pairsSumming(items, paymentMinor),
+    )) {
+      const key = set
+        .map((i) => i.invoiceId)
+        .sort()
+        .join(',')
+      if (
+        found.some(
+          (f) =>
+            f.allocations
+              .map((a) => a.invoiceId)
+              .sort()
+              .join(',') === key,
+        )
+      )
+        continue
       found.push({
         ...settleOldestFirst(set, paymentMinor),
         fit: 'subset',
