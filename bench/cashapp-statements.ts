@@ -291,7 +291,8 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
     })),
   })
   const numberForms = (n: string): string[] => {
-    const seq = String(Number(n.slice(-5)))
+    const padded = n.slice(9)
+    const seq = String(Number(padded))
     return [
       n,
       n.slice(4),
@@ -299,7 +300,7 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       `INV 2026 ${seq}`,
       `factuur 2026/${seq}`,
       `Rechnung Nr. 2026-${seq}`,
-      `fact. 2026-${n.slice(-5)}`,
+      `fact. 2026-${padded}`,
     ]
   }
   const referenceText = (i: OpenItem, c: Customer) =>
@@ -351,7 +352,7 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
     invoice_number_typo: () => {
       const c = some((x) => x.ibans.length > 0)
       const i = r.pick(eurItems(c))
-      const d = i.number.slice(-5)
+      const d = i.number.slice(9)
       let typo = d
       // A typo that happens to be another open invoice is the trap case, not this one.
       // Numbers above the last one are still to be given (to later cases' invoices).
@@ -360,7 +361,7 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
         typo =
           r.chance(0.5) && d[k] !== d[k + 1]
             ? d.slice(0, k) + d[k + 1] + d[k] + d.slice(k + 2)
-            : d.slice(0, 4) + String((Number(d[4]) + r.int(1, 9)) % 10)
+            : d.slice(0, -1) + String((Number(d[d.length - 1]) + r.int(1, 9)) % 10)
       }
       add(entry(c, i.openMinor, { iban: c.ibans[0]!, text: `factuur 2026-${typo}` }), paid(c, [i]))
     },
@@ -369,7 +370,7 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       const items = eurItems(c).slice(0, r.int(2, Math.min(4, eurItems(c).length)))
       const total = items.reduce((s, i) => s + i.openMinor, 0n)
       const text = r.chance(0.5)
-        ? `fact ${items.map((i) => Number(i.number.slice(-5))).join(', ')}`
+        ? `fact ${items.map((i) => Number(i.number.slice(9))).join(', ')}`
         : items.map((i) => i.number).join(' ')
       add(
         entry(c, total, { iban: r.chance(0.8) ? (c.ibans[0] ?? null) : undefined, text }),
@@ -525,7 +526,7 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
     trap_typo_other_customer: () => {
       const c = some((x) => x.ibans.length > 0)
       const i = r.pick(eurItems(c))
-      const seq = Number(i.number.slice(-5))
+      const seq = Number(i.number.slice(9))
       const near = [invoiceNumber(seq + 1), invoiceNumber(seq - 1)].find(
         (n) => ownerOf.has(n) && ownerOf.get(n) !== c,
       )

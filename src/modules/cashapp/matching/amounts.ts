@@ -51,9 +51,18 @@ function full(items: readonly OpenItem[]): Allocation[] {
   return items.map((i) => ({ invoiceId: i.invoiceId, amountMinor: i.openMinor }))
 }
 
+// Discount dates repeat across thousands of invoices; their last day with grace is computed once.
+const lastDays = new Map<string, CalendarDate>()
+
 function discountOf(item: OpenItem, date: CalendarDate, settings: MatchSettings): bigint {
   if (!item.discountMinor || !item.discountUntil) return 0n
-  return date <= addDays(item.discountUntil, settings.discountGraceDays) ? item.discountMinor : 0n
+  const key = `${item.discountUntil}+${settings.discountGraceDays}`
+  let lastDay = lastDays.get(key)
+  if (!lastDay) {
+    lastDay = addDays(item.discountUntil, settings.discountGraceDays)
+    if (lastDays.size < 10_000) lastDays.set(key, lastDay)
+  }
+  return date <= lastDay ? item.discountMinor : 0n
 }
 
 /** All of the items paid, less `shortMinor` written off on the newest of them. */

@@ -29,6 +29,8 @@ export type MatchBook = {
   itemsByCustomer: Map<string, OpenItem[]>
   byReference: Map<string, OpenItem[]>
   byNumberKey: Map<string, OpenItem[]>
+  /** How many digits the invoice numbers have, run together (9 for INV-2026-00042). */
+  numberDigitLengths: Set<number>
   bySequence: Map<string, Map<string, OpenItem[]>>
   byAmount: Map<string, OpenItem[]>
   ibanOwners: Map<string, IbanOwner[]>
@@ -70,6 +72,7 @@ export function buildMatchBook(input: MatchBookInput): MatchBook {
     itemsByCustomer: new Map(),
     byReference: new Map(),
     byNumberKey: new Map(),
+    numberDigitLengths: new Set(),
     bySequence: new Map(),
     byAmount: new Map(),
     ibanOwners: new Map(),
@@ -113,6 +116,7 @@ export function buildMatchBook(input: MatchBookInput): MatchBook {
     push(book.itemsByCustomer, item.customerId, item)
     if (item.paymentReference) push(book.byReference, referenceKey(item.paymentReference), item)
     for (const key of invoiceNumberKeys(item.number)) push(book.byNumberKey, key, item)
+    book.numberDigitLengths.add(item.number.replace(/\D/g, '').length)
     const sequence = invoiceSequenceKey(item.number)
     if (sequence) {
       let perCustomer = book.bySequence.get(item.customerId)

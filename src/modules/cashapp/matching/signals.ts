@@ -42,6 +42,7 @@ export const nameScoreMin = 0.6
 const tokenCustomersMax = 2_000
 const prefixCustomersMax = 400
 const nameCandidatesMax = 30
+const rareWordsCounted = 2
 /** Customers a payer name may stand for; each costs an amount search. */
 const nameEvidenceMax = 5
 
@@ -171,21 +172,40 @@ export function nameMatches(
   tokens: string[],
 ): { customerId: string; score: number }[] {
   const hits = new Map<string, number>()
+  const count = (ids: string[], weight: number) => {
+    for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + weight)
+  }
+  // The two rarest words of the payer's name find its customer; counting the common ones
+  // (a trade, a legal form left over) for thousands of customers would cost without telling.
+  const lists: string[][] = []
   for (const token of tokens) {
     const exact = book.nameIndex.get(token)
-    if (exact && exact.length <= tokenCustomersMax) {
-      for (const id of exact) hits.set(id, (hits.get(id) ?? 0) + 1)
+    if (exact) {
+      if (exact.length <= tokenCustomersMax) lists.push(exact)
+      continue
     }
+    // Not a whole word of any name: an abbreviation or a word the bank cut off.
     const prefix = token.length >= 3 ? book.prefixIndex.get(token.slice(0, 3)) : undefined
-    if (prefix && prefix.length <= prefixCustomersMax) {
-      for (const id of prefix) hits.set(id, (hits.get(id) ?? 0) + 0.5)
-    }
+    if (prefix && prefix.length <= prefixCustomersMax) count(prefix, 0.5)
   }
-  const shortlist = [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, nameCandidatesMax)
+  lists.sort((a, b) => a.length - b.length)
+  for (const list of lists.slice(0, rareWordsCounted)) count(list, 1)
+  // Only the customers sharing the most words with the payer are scored.
+  let most = 0
+  for (const n of hits.values()) if (n > most) most = n
+  // Best-sharing first, then those one cut-off word behind, then one word behind; no sort.
+  const levels: string[][] = [[], [], []]
+  for (const [id, n] of hits) {
+    if (n >= most) levels[0]!.push(id)
+    else if (n >= most - 0.5) levels[1]!.push(id)
+    else if (n >= most - 1 && n > 0) levels[2]!.push(id)
+  }
+  const shortlist = levels.flat().slice(0, nameCandidatesMax)
   return shortlist
-    .map(([customerId]) => {
+    .map((customerId) => {
       const customer = book.customers.get(customerId)!
-      const score = Math.max(0, ...customer.names.map((name) => nameSimilarity(tokens, name)))
+      let score = 0
+      for (const name of customer.names) score = Math.max(score, nameSimilarity(tokens, name))
       return { customerId, score }
     })
     .sort((a, b) => b.score - a.score)
@@ -221,8 +241,9 @@ function typoHits(book: MatchBook, token: NumberToken): OpenItem[] {
   let hits = typoCache.get(token)
   if (!hits) {
     const digits = token.keys[token.keys.length - 1]!
+    // Only tokens as long as some invoice number of the book can be one with a slip in it.
     hits =
-      digits.length > typoDigitsMax
+      digits.length > typoDigitsMax || !book.numberDigitLengths.has(digits.length)
         ? []
         : typoKeys(token).flatMap((key) => book.byNumberKey.get(key) ?? [])
     typoCache.set(token, hits)
