@@ -222,10 +222,18 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       if (!customers[start + m]!.groupId) customers[start + m]!.groupId = `grp-${g}`
     }
   }
+  // Invoices are numbered as they are issued, to all customers in turn: a customer's numbers
+  // are scattered through the year, not one block.
+  const slots: Customer[] = []
   for (const customer of customers) {
     const count = r.int(1, size.invoicesPerCustomer * 2 - 1)
-    for (let i = 0; i < count; i++) customer.items.push(makeItem(customer, amountMinor(r)))
+    for (let i = 0; i < count; i++) slots.push(customer)
   }
+  for (let i = slots.length - 1; i > 0; i--) {
+    const j = r.int(0, i)
+    ;[slots[i], slots[j]] = [slots[j]!, slots[i]!]
+  }
+  for (const customer of slots) customer.items.push(makeItem(customer, amountMinor(r)))
   const learnedLinks: LearnedLink[] = []
   const learnedIban = new Map<string, string>()
   for (const customer of customers) {
@@ -390,8 +398,8 @@ export function generateStatements(seed: number, size: GeneratorSize): Statement
       add(entry(c, i.openMinor + more, { text: referenceText(i, c) }), paid(c, [i]))
     },
     discount: () => {
-      const c = some((x) => x.ibans.length > 0 && x.items.some((i) => i.discountMinor))
-      const i = c.items.find((x) => x.discountMinor)!
+      const c = some((x) => x.ibans.length > 0 && eurItems(x).some((i) => i.discountMinor))
+      const i = eurItems(c).find((x) => x.discountMinor)!
       const date = addDays(i.discountUntil!, -r.int(0, 5))
       const amount = i.openMinor - i.discountMinor!
       add(

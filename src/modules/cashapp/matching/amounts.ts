@@ -306,7 +306,9 @@ export function explainAmount(
       })
     }
   }
-  if (found.length > 0) return found
+  // A single invoice to the cent (or less its discount) outweighs an invoice short by a fee; a
+  // set of invoices does not: sets that add up to the cent by chance are common enough.
+  if (found.some((f) => f.fit !== 'subset')) return found
   for (const item of pool) {
     const shortMinor = item.openMinor - paymentMinor
     if (shortMinor <= 0n) continue

@@ -33,6 +33,8 @@ type Draft = {
   ambiguous: boolean
   /** Paid in another currency and the tenant has no rate to compare the amounts. */
   noRate: boolean
+  /** Paid in another currency than the invoices: decides only when the amounts agree. */
+  foreign?: boolean
 }
 
 /** How much each kind of evidence says on its own; combined as independent evidence. */
@@ -329,7 +331,7 @@ function namedDraft(
   } else {
     settlement = settleNamed(foreign, convertedMinor, date, book.settings)
   }
-  return draft(
+  const converted = draft(
     customerId,
     invoiceCurrency,
     convertedMinor,
@@ -339,6 +341,7 @@ function namedDraft(
     [...reasons, rateReason],
     false,
   )
+  return { ...converted, foreign: true }
 }
 
 function adviceInvoices(
@@ -421,6 +424,8 @@ function rank(drafts: Draft[]): (Draft & { confidence: number })[] {
 }
 
 const preciseFits = new Set<Settlement['fit']>(['exact', 'subset', 'discount'])
+/** What a name alone may decide with: one invoice to the cent, or less its discount. */
+const nameFits = new Set<Settlement['fit']>(['exact', 'discount'])
 const agreeingFits = new Set<Settlement['fit']>([
   'exact',
   'subset',
@@ -433,6 +438,7 @@ const agreeingFits = new Set<Settlement['fit']>([
 function decidesAlone(d: Draft): boolean {
   if (d.noRate) return false
   const agrees = agreeingFits.has(d.settlement.fit)
+  if (d.foreign && !agrees) return false
   switch (d.identification) {
     case 'advice':
     case 'reference':
@@ -453,7 +459,7 @@ function decidesAlone(d: Draft): boolean {
       // A name alone decides only when it is close, and no other customer whose name comes as
       // close has an amount that fits too (that rival is then eligible as well, see decide).
       // Two soft signals (a like name, a near amount) do not make a certain one.
-      return d.payer.score >= nameScoreForAuto * 0.9 && preciseFits.has(d.settlement.fit)
+      return d.payer.score >= nameScoreForAuto * 0.9 && nameFits.has(d.settlement.fit)
     }
   }
 }
@@ -478,6 +484,10 @@ function decide(
     return { notes: ['more than one answer fits equally: a person decides'] }
   }
   const winner = eligible[0]!
+  // Clearly best: no other answer that names invoices or fits to the cent scores as high, even
+  // one that cannot decide itself (a payer's own invoice sets that fit equally well).
+  const rival = ranked.find((d) => d !== winner && precise(d) && d.confidence >= winner.confidence)
+  if (rival) return { notes: ['another answer scores as high: a person decides'] }
   if (winner.payer?.kind === 'name' && winner.identification === 'none' && signals.crowdedName) {
     return { notes: ['too many customers have a name like the payer’s'] }
   }

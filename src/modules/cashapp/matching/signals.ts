@@ -285,8 +285,11 @@ export function looselyNamed(
       })
     }
     if (bySequence || !token.standalone) continue
-    for (const item of typoHits(book, token)) {
-      if (!own.has(item.invoiceId) || found.has(item.invoiceId)) continue
+    // One slip has one correction: several of the payer's invoices one slip away is no reading.
+    const readings = typoHits(book, token).filter((item) => own.has(item.invoiceId))
+    if (readings.length !== 1) continue
+    for (const item of readings) {
+      if (found.has(item.invoiceId)) continue
       found.set(item.invoiceId, {
         item,
         how: 'corrected number',

@@ -261,7 +261,7 @@ export function nameSimilarity(payer: string[], customer: string[]): number {
       if (other === token) quality = 1
       else if (token.length >= 3 && other.startsWith(token)) quality = 0.85
       // A word cut off by the bank's field length: a little credit, not an identity.
-      else if (other.startsWith(token)) quality = 0.5
+      else if (token.length === 2 && other.startsWith(token)) quality = 0.5
       else if (token.length >= 5 && editDistanceAtMost(token, other, 1)) quality = 0.8
       if (quality > best) {
         best = quality
