@@ -56,6 +56,8 @@ const fitWeight: Record<Settlement['fit'], number> = {
   over: 0.65,
   none: 0.3,
 }
+/** How far the winner must stand above any other answer that names invoices or fits exactly. */
+const clearMargin = 0.1
 /** A payer known by name alone decides only above this score (see README). */
 const nameScoreForAuto = 0.75
 /** Exchange differences up to 0.5% of the open amount are taken as the rates differing. */
@@ -197,7 +199,9 @@ function draftsFor(
     const items = (book.itemsByCustomer.get(customerId) ?? []).filter(
       (i) => i.currency === currency,
     )
-    const explanations = explainAmount(items, paymentMinor, date, book.settings, true)
+    // Sets of invoices are searched for payers known well enough to decide with them.
+    const withSubsets = payer.kind !== 'name' || payer.score >= nameScoreForAuto * 0.9
+    const explanations = explainAmount(items, paymentMinor, date, book.settings, withSubsets)
     if (explanations.length === 0) {
       const settlement = settleOldestFirst(items, paymentMinor)
       settlement.fit = 'none'
@@ -404,7 +408,10 @@ function confidenceOf(d: Draft): number {
   const payer = d.payer?.score ?? 0
   const evidence = 1 - (1 - identification) * (1 - payer)
   const base = evidence === 0 ? 0.3 : evidence
-  const value = base * fitWeight[d.settlement.fit] * (d.ambiguous ? 0.8 : 1) * (d.noRate ? 0.7 : 1)
+  // The more invoices a set needs to make the amount, the likelier it is chance.
+  const setSize = d.settlement.fit === 'subset' ? d.settlement.allocations.length : 0
+  const fit = fitWeight[d.settlement.fit] - (setSize > 2 ? 0.05 * (setSize - 2) : 0)
+  const value = base * fit * (d.ambiguous ? 0.8 : 1) * (d.noRate ? 0.7 : 1)
   return Math.round(value * 1000) / 1000
 }
 
@@ -486,7 +493,9 @@ function decide(
   const winner = eligible[0]!
   // Clearly best: no other answer that names invoices or fits to the cent scores as high, even
   // one that cannot decide itself (a payer's own invoice sets that fit equally well).
-  const rival = ranked.find((d) => d !== winner && precise(d) && d.confidence >= winner.confidence)
+  const rival = ranked.find(
+    (d) => d !== winner && precise(d) && d.confidence > winner.confidence - clearMargin,
+  )
   if (rival) return { notes: ['another answer scores as high: a person decides'] }
   if (winner.payer?.kind === 'name' && winner.identification === 'none' && signals.crowdedName) {
     return { notes: ['too many customers have a name like the payer’s'] }

@@ -224,6 +224,8 @@ export function nameTokens(name: string): string[] {
 /** Edit distance, stopping early above `max` (names are short; one slip is what we forgive). */
 export function editDistanceAtMost(a: string, b: string, max: number): boolean {
   if (Math.abs(a.length - b.length) > max) return false
+  // One edit leaves the first or the last letter in place: most pairs end here, cheaply.
+  if (max === 1 && a[0] !== b[0] && a[a.length - 1] !== b[b.length - 1]) return false
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
