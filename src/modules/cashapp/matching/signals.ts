@@ -42,7 +42,6 @@ export const nameScoreMin = 0.6
 const tokenCustomersMax = 2_000
 const prefixCustomersMax = 400
 const nameCandidatesMax = 30
-const rareWordsCounted = 2
 /** Customers a payer name may stand for; each costs an amount search. */
 const nameEvidenceMax = 5
 
@@ -171,36 +170,42 @@ export function nameMatches(
   book: MatchBook,
   tokens: string[],
 ): { customerId: string; score: number }[] {
-  const hits = new Map<string, number>()
-  const count = (ids: string[], weight: number) => {
-    for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + weight)
-  }
-  // The two rarest words of the payer's name find its customer; counting the common ones
-  // (a trade, a legal form left over) for thousands of customers would cost without telling.
+  // The two rarest words of the payer's name find its customer: the customers that have both,
+  // else those that have either. Counting common words (a trade) over thousands of customers
+  // would cost without telling anything.
   const lists: string[][] = []
+  const cutOff: string[] = []
   for (const token of tokens) {
     const exact = book.nameIndex.get(token)
     if (exact) {
       if (exact.length <= tokenCustomersMax) lists.push(exact)
-      continue
+    } else if (token.length >= 3) {
+      // Not a whole word of any name: an abbreviation or a word the bank cut off.
+      cutOff.push(token)
     }
-    // Not a whole word of any name: an abbreviation or a word the bank cut off.
-    const prefix = token.length >= 3 ? book.prefixIndex.get(token.slice(0, 3)) : undefined
-    if (prefix && prefix.length <= prefixCustomersMax) count(prefix, 0.5)
   }
   lists.sort((a, b) => a.length - b.length)
-  for (const list of lists.slice(0, rareWordsCounted)) count(list, 1)
-  // Only the customers sharing the most words with the payer are scored.
-  let most = 0
-  for (const n of hits.values()) if (n > most) most = n
-  // Best-sharing first, then those one cut-off word behind, then one word behind; no sort.
-  const levels: string[][] = [[], [], []]
-  for (const [id, n] of hits) {
-    if (n >= most) levels[0]!.push(id)
-    else if (n >= most - 0.5) levels[1]!.push(id)
-    else if (n >= most - 1 && n > 0) levels[2]!.push(id)
+  let shortlist: string[]
+  if (lists.length >= 2) {
+    const rarest = new Set(lists[0])
+    const both = lists[1]!.filter((id) => rarest.has(id))
+    shortlist = both.length > 0 ? both : [...lists[0]!, ...lists[1]!]
+  } else if (lists.length === 1) {
+    shortlist = lists[0]!
+  } else {
+    const prefix = cutOff[0] ? book.prefixIndex.get(cutOff[0].slice(0, 3)) : undefined
+    shortlist = prefix && prefix.length <= prefixCustomersMax ? prefix : []
   }
-  const shortlist = levels.flat().slice(0, nameCandidatesMax)
+  if (shortlist.length > nameCandidatesMax && cutOff.length > 0) {
+    const prefixes = cutOff.map((t) => t.slice(0, 3))
+    const narrowed = shortlist.filter((id) =>
+      book.customers
+        .get(id)!
+        .names.some((name) => prefixes.every((p) => name.some((t) => t.startsWith(p)))),
+    )
+    if (narrowed.length > 0) shortlist = narrowed
+  }
+  shortlist = shortlist.slice(0, nameCandidatesMax)
   return shortlist
     .map((customerId) => {
       const customer = book.customers.get(customerId)!
