@@ -200,7 +200,7 @@ export const cashappQuality: Benchmark = {
     const v = runMatching(volume)
     const volumeScores = score(v.results)
     process.stderr.write(
-      `\ncash application volume: ${volume.customers.length} customers, ${volume.openItems.length} open invoices, ${volume.transactions.length} transactions\n${caseTable(volumeScores.slice(-1))}\n`,
+      `\ncash application volume: ${volume.customers.length} customers, ${volume.openItems.length} open invoices, ${volume.transactions.length} transactions\n${caseTable(volumeScores)}\n`,
     )
     const all = volumeScores[volumeScores.length - 1]!
     return [
@@ -228,6 +228,11 @@ export const cashappQuality: Benchmark = {
       {
         measure: 'volume: auto-applied of those with invoices',
         value: (100 * all.autoWithInvoices) / all.withInvoices,
+        unit: '%',
+      },
+      {
+        measure: 'volume: auto-applied of those with invoices, traps left out',
+        value: (100 * all.autoAllowed) / all.allowed,
         unit: '%',
       },
       {
