@@ -152,10 +152,13 @@ function nameVariant(r: Random, name: string): string {
   for (let i = 0; i < changes; i++) {
     const roll = r.next()
     if (roll < 0.3 && words.length > 1) words = [...words.slice(1), words[0]!]
-    else if (roll < 0.55)
+    else if (roll < 0.55 && words.length > 1) {
+      // An abbreviated first word ('Bakk. Jansen'), never the name cut down to it.
       words = words.map((w, j) => (j === 0 && w.length > 6 ? `${w.slice(0, 4)}.` : w))
-    else if (roll < 0.75) words = [words.join(' ').slice(0, r.int(14, 22)).trim()]
-    else if (roll < 0.9)
+    } else if (roll < 0.75 && words.join(' ').length > 24) {
+      // Cut off by the bank's field length, somewhere after the first words.
+      words = words.join(' ').slice(0, r.int(18, 24)).trim().split(' ')
+    } else if (roll < 0.9)
       words = words.map((w) => w.replace('ü', 'ue').replace('ö', 'oe').replace('ä', 'ae'))
     else words = [...words, r.pick(['BV', 'GMBH', 'B.V', 'NV'])]
   }
