@@ -175,3 +175,33 @@ test('reasons say in words why', () => {
     'amount equals the open amount',
   ])
 })
+
+describe('soft signals do not add up to certainty', () => {
+  test('a name alone does not decide with a set of invoices', () => {
+    const outcome = match(credit('201.00', from('Bakkerij Jansen', ibanOf.stranger)))
+    expect(outcome.status).toBe('suggested')
+    expect(firstAnswer(outcome)).toBe('INV-2026-00041 121.00 + INV-2026-00043 80.00')
+  })
+
+  test('a name alone decides with one invoice to the cent', () => {
+    const outcome = match(credit('80.00', from('Bakkerij Jansen', ibanOf.stranger)))
+    expect(outcome.status).toBe('auto')
+    expect(firstAnswer(outcome)).toBe('INV-2026-00043 80.00')
+  })
+
+  test('a number one slip away from several of the payer’s invoices is no reading', () => {
+    const outcome = match(
+      credit('60.00', { ...saying('factuur 2026-00040'), ...from(null, ibanOf.jansen) }),
+    )
+    expect(outcome.status).toBe('suggested')
+    expect(outcome.candidates.flatMap((c) => c.reasons).join(' ')).not.toMatch(/read as/)
+  })
+
+  test('a foreign payment well over the open amount stays a suggestion', () => {
+    const outcome = match(
+      credit('2000.00', { ...saying('INV-2026-00090'), ...from(null, ibanOf.smit) }),
+    )
+    expect(outcome.status).toBe('suggested')
+    expect(firstAnswer(outcome)).toBe('INV-2026-00090 1500.00 + unapplied 660.00')
+  })
+})
