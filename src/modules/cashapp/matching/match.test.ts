@@ -3,7 +3,7 @@ import { formatAmount } from '../../../core/money.js'
 import { paymentReferenceFor } from '../../../core/payment-reference.js'
 import type { BankEntry } from '../bank-files/model.js'
 import { buildMatchBook } from './book.js'
-import { matchTransaction } from './match.js'
+import { matchTransaction, transactionsOf } from './match.js'
 import type { MatchOutcome } from './model.js'
 import {
   credit,
@@ -204,4 +204,28 @@ describe('soft signals do not add up to certainty', () => {
     expect(outcome.status).toBe('suggested')
     expect(firstAnswer(outcome)).toBe('INV-2026-00090 1500.00 + unapplied 660.00')
   })
+})
+
+test('a batch booked as one entry is matched transaction by transaction', () => {
+  const detail = (amount: string, text: string, iban: string) => ({
+    amount,
+    currency: 'EUR',
+    sign: 'C' as const,
+    bankReference: null,
+    endToEndId: null,
+    mandateId: null,
+    counterparty: { name: null, iban, bic: null },
+    remittance: { unstructured: text, structuredReference: null },
+    returnReason: null,
+    bankTransactionCode: null,
+  })
+  const batch = credit('1120.00', {
+    details: [
+      detail('121.00', 'INV-2026-00041', ibanOf.jansen),
+      detail('999.00', 'INV-2026-00050', ibanOf.mueller),
+    ],
+  })
+  const outcomes = transactionsOf(batch).map(match)
+  expect(outcomes.map((o) => o.status)).toEqual(['auto', 'auto'])
+  expect(outcomes.map(firstAnswer)).toEqual(['INV-2026-00041 121.00', 'INV-2026-00050 999.00'])
 })

@@ -82,6 +82,28 @@ export function notAPayment(entry: BankEntry): string | undefined {
 }
 
 /**
+ * The transactions to match in one bank entry: the entry itself, or, for a batch booked as one
+ * entry (camt with two or more TxDtls), each of its details with the entry's dates around it.
+ */
+export function transactionsOf(entry: BankEntry): BankEntry[] {
+  if (entry.details.length < 2) return [entry]
+  return entry.details.map((detail) => ({
+    ...entry,
+    amount: detail.amount ?? entry.amount,
+    currency: detail.currency ?? entry.currency,
+    sign: detail.sign ?? entry.sign,
+    bankReference: detail.bankReference ?? entry.bankReference,
+    endToEndId: detail.endToEndId,
+    mandateId: detail.mandateId,
+    counterparty: detail.counterparty,
+    remittance: detail.remittance,
+    returnReason: detail.returnReason ?? entry.returnReason,
+    bankTransactionCode: detail.bankTransactionCode ?? entry.bankTransactionCode,
+    details: [],
+  }))
+}
+
+/**
  * What a bank transaction pays, ranked, and whether the best answer may be applied
  * automatically.
  *
