@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { bankImport } from './bank-import.js'
 import { billingRun } from './billing-run.js'
+import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
@@ -25,6 +26,7 @@ const benchmarks: Benchmark[] = [
   billingRun,
   openItemsImport,
   bankImport,
+  cashappQuality,
 ]
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
