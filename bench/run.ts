@@ -16,7 +16,7 @@ import { ordersConfirm } from './orders-confirm.js'
 // `npm run bench`: every benchmark on PGlite (a fresh data folder) and on PostgreSQL (a fresh
 // database on BENCH_POSTGRES_URL, default 127.0.0.1:5432 as postgres, dropped afterwards),
 // then one table of figures. `npm run bench -- customers` runs the benchmarks whose name
-// contains "customers". A new benchmark is a file exporting a Benchmark, added here:
+// contains "customers"; BENCH_STORES=postgres runs on one store. A new benchmark is a file exporting a Benchmark, added here:
 const benchmarks: Benchmark[] = [
   customersImport,
   ordersConfirm,
@@ -28,6 +28,11 @@ const benchmarks: Benchmark[] = [
   bankImport,
   cashappQuality,
 ]
+
+// BENCH_STORES=postgres (or pglite) runs on that store only.
+const stores = (['pglite', 'postgres'] as const).filter(
+  (kind) => !process.env.BENCH_STORES || process.env.BENCH_STORES.split(',').includes(kind),
+)
 
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -48,7 +53,7 @@ async function main() {
   }
   const rows: Row[] = []
   for (const benchmark of chosen) {
-    for (const kind of ['pglite', 'postgres'] as const) {
+    for (const kind of stores) {
       if (kind === 'postgres' && !postgres.ok) continue
       process.stderr.write(`running ${benchmark.name} on ${kind}…\n`)
       const figures = await withFreshStore(kind, (store) => benchmark.run(store))
