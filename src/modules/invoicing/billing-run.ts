@@ -14,7 +14,12 @@ import {
   billSelection,
   type TenantTransactions,
 } from './billing.js'
-import { type BillableGroup, type BillingScope, billableGroups } from './billing-selection.js'
+import {
+  type BillableGroup,
+  type BillingScope,
+  billableGroupKeys,
+  billableGroups,
+} from './billing-selection.js'
 import type {
   BillingRunStatus,
   BillingRunTrigger,
@@ -158,19 +163,16 @@ export async function planConsolidatedBilling(
     invoices: [],
   }
   const totals = new Map<string, BillingRunTotal>()
-  let afterKey: string | undefined
-  for (;;) {
-    const groups = await inTransaction((ctx) =>
-      billableGroups(ctx, scope, { afterKey, groupsMax: 1_000 }),
-    )
-    if (groups.length === 0) break
+  const keys = await inTransaction((ctx) => billableGroupKeys(ctx, scope))
+  for (let page = 0; page < keys.length; page += 1_000) {
+    const pageKeys = keys.slice(page, page + 1_000)
+    const groups = await inTransaction((ctx) => billableGroups(ctx, scope, pageKeys))
     for (const group of groups) {
       const planned = plannedInvoice(group, scope.periodEnd)
       plan.invoicesCount++
       if (plan.invoices.length < plannedShownMax) plan.invoices.push(planned)
       addToTotals(totals, planned)
     }
-    afterKey = groups[groups.length - 1].key
   }
   plan.totals = [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency))
   return plan

@@ -90,67 +90,49 @@ type Row = {
 }
 
 /**
- * The next `groupsMax` invoices' worth of billable lines, groups after `afterKey` in key
- * order: two statements' worth of work however many lines there are. A caller pages with the
- * last group's key; lines billed meanwhile have dropped out of the set.
+ * The key of every invoice the selection would make now, in order: one statement over the
+ * billable lines, once per run. A caller then reads the lines page by page (billableGroups),
+ * each page through the keys' own columns and indexes, so a run of 100,000 invoices does not
+ * walk all of what is still unbilled for every page.
+ */
+export async function billableGroupKeys(ctx: Ctx, scope: BillingScope): Promise<string[]> {
+  const { rows } = await sql<{ groupKey: string }>`
+    select distinct ${groupKeyOf(scope)} as group_key
+    ${billableFrom(ctx, scope)}
+    order by group_key`.execute(ctx.db)
+  return rows.map((row) => row.groupKey)
+}
+
+/**
+ * The billable lines of the given invoice keys (of billableGroupKeys), grouped. Lines billed
+ * since the keys were listed have dropped out; a key with none left gives no group.
  */
 export async function billableGroups(
   ctx: Ctx,
   scope: BillingScope,
-  page: { afterKey?: string; groupsMax: number },
+  keys: readonly string[],
 ): Promise<BillableGroup[]> {
-  const shippedBefore = shippedBeforeOf(scope)
-  const frequencyFilter =
-    scope.kind === 'on_shipment'
-      ? sql`(f.frequency = 'per_shipment' or (f.frequency = 'per_order' and o.status = 'shipped'))`
-      : sql`f.frequency = any(${[...scope.frequencies]}::text[])`
-  const groupKey =
+  if (keys.length === 0) return []
+  // The keys name customers (customerId/currency), shipments or orders: filter on those
+  // columns, so the statement starts from their indexes.
+  const ids = (prefix: string) =>
+    keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))
+  const narrowed =
     scope.kind === 'consolidated'
-      ? sql`o.customer_id::text || '/' || o.currency`
-      : sql`case when f.frequency = 'per_order' then 'order/' || o.id::text
-          else 'shipment/' || s.id::text end`
+      ? sql`o.customer_id = any(${keys.map((key) => key.split('/')[0])}::uuid[])`
+      : sql`(s.id = any(${ids('shipment/')}::uuid[]) or o.id = any(${ids('order/')}::uuid[]))`
   const { rows } = await sql<Row>`
-    with billable as (
-      select ${groupKey} as group_key, f.frequency, sl.id as shipment_line_id, sl.shipment_id,
-        (s.shipped_at at time zone ${ctx.timeZone})::date as shipped_on, sl.order_id,
-        sl.order_line_id, o.customer_id, o.currency, o.number as order_number,
-        o.customer_reference, o.payment_terms_days,
-        sl.quantity - sl.invoiced_quantity as quantity
-      from shipment_line sl
-      join shipment s on s.tenant_id = sl.tenant_id and s.id = sl.shipment_id
-      join sales_order o on o.tenant_id = sl.tenant_id and o.id = sl.order_id
-      left join customer_billing cb
-        on cb.tenant_id = o.tenant_id and cb.customer_id = o.customer_id
-      cross join lateral (
-        select coalesce(cb.billing_frequency, 'per_shipment') as frequency) f
-      where s.status in ('shipped', 'delivered')
-        and sl.invoiced_quantity < sl.quantity
-        and ${frequencyFilter}
-        and (${scope.customerId ?? null}::uuid is null or o.customer_id = ${scope.customerId ?? null}::uuid)
-        and (${shippedBefore}::date is null
-          or s.shipped_at < (${shippedBefore}::date)::timestamp at time zone ${ctx.timeZone})
-        and not exists (
-          select 1 from invoice_line il
-          join invoice i on i.tenant_id = il.tenant_id and i.id = il.invoice_id
-          where il.tenant_id = sl.tenant_id and il.order_id = sl.order_id
-            and i.origin in ('order', 'prepayment'))
-    ), chosen as (
-      select distinct group_key from billable
-      where ${page.afterKey ?? null}::text is null or group_key > ${page.afterKey ?? null}::text
-      order by group_key
-      limit ${page.groupsMax}
-    )
-    select b.group_key, b.frequency, b.customer_id, b.currency, b.shipment_line_id, b.shipment_id,
-      b.shipped_on, b.order_id, b.order_number, b.customer_reference, b.payment_terms_days,
-      b.order_line_id, ol.item_code, ol.description, b.quantity::text as quantity, ol.unit,
-      ol.unit_price_minor, ol.discount_percent::text as discount_percent, ol.vat_category,
-      ol.vat_rate::text as vat_rate
-    from billable b
-    join chosen using (group_key)
-    join sales_order_line ol on ol.tenant_id = ${ctx.tenantId}::uuid and ol.id = b.order_line_id
-    order by b.group_key, b.order_number, ol.line_number, b.shipped_on, b.shipment_line_id`.execute(
-    ctx.db,
-  )
+    select ${groupKeyOf(scope)} as group_key, f.frequency, o.customer_id, o.currency,
+      sl.id as shipment_line_id, sl.shipment_id,
+      (s.shipped_at at time zone ${ctx.timeZone})::date as shipped_on, sl.order_id,
+      o.number as order_number, o.customer_reference, o.payment_terms_days, sl.order_line_id,
+      ol.item_code, ol.description, (sl.quantity - sl.invoiced_quantity)::text as quantity,
+      ol.unit, ol.unit_price_minor, ol.discount_percent::text as discount_percent,
+      ol.vat_category, ol.vat_rate::text as vat_rate
+    ${billableFrom(ctx, scope)}
+      and ${narrowed}
+      and ${groupKeyOf(scope)} = any(${[...keys]}::text[])
+    order by group_key, o.number, ol.line_number, shipped_on, sl.id`.execute(ctx.db)
   const groups: BillableGroup[] = []
   for (const row of rows) {
     let group = groups.at(-1)
@@ -167,6 +149,43 @@ export async function billableGroups(
     group.lines.push(lineFromRow(row))
   }
   return groups
+}
+
+/** The invoice a line goes on: per customer and currency, or per shipment or order. */
+function groupKeyOf(scope: BillingScope) {
+  return scope.kind === 'consolidated'
+    ? sql`o.customer_id::text || '/' || o.currency`
+    : sql`case when f.frequency = 'per_order' then 'order/' || o.id::text
+        else 'shipment/' || s.id::text end`
+}
+
+/** The shipped and not yet invoiced lines the scope takes, with their order and line. */
+function billableFrom(ctx: Ctx, scope: BillingScope) {
+  const shippedBefore = shippedBeforeOf(scope)
+  const frequencyFilter =
+    scope.kind === 'on_shipment'
+      ? sql`(f.frequency = 'per_shipment' or (f.frequency = 'per_order' and o.status = 'shipped'))`
+      : sql`f.frequency = any(${[...scope.frequencies]}::text[])`
+  return sql`
+    from shipment_line sl
+    join shipment s on s.tenant_id = sl.tenant_id and s.id = sl.shipment_id
+    join sales_order o on o.tenant_id = sl.tenant_id and o.id = sl.order_id
+    join sales_order_line ol on ol.tenant_id = sl.tenant_id and ol.id = sl.order_line_id
+    left join customer_billing cb
+      on cb.tenant_id = o.tenant_id and cb.customer_id = o.customer_id
+    cross join lateral (
+      select coalesce(cb.billing_frequency, 'per_shipment') as frequency) f
+    where s.status in ('shipped', 'delivered')
+      and sl.invoiced_quantity < sl.quantity
+      and ${frequencyFilter}
+      and (${scope.customerId ?? null}::uuid is null or o.customer_id = ${scope.customerId ?? null}::uuid)
+      and (${shippedBefore}::date is null
+        or s.shipped_at < (${shippedBefore}::date)::timestamp at time zone ${ctx.timeZone})
+      and not exists (
+        select 1 from invoice_line il
+        join invoice i on i.tenant_id = il.tenant_id and i.id = il.invoice_id
+        where il.tenant_id = sl.tenant_id and il.order_id = sl.order_id
+          and i.origin in ('order', 'prepayment'))`
 }
 
 /** Shipped before the day after the period's (or the given) last day, in the tenant's zone. */

@@ -11,7 +11,12 @@ import {
   recordInvoicedQuantities,
   uninvoicedShipmentLines,
 } from '../orders/index.js'
-import { type BillableGroup, type BillingScope, billableGroups } from './billing-selection.js'
+import {
+  type BillableGroup,
+  type BillingScope,
+  billableGroupKeys,
+  billableGroups,
+} from './billing-selection.js'
 import { type DraftLineInput, insertInvoiceDraft } from './drafts.js'
 import './errors.js'
 import { type IssuedDocument, issueDraft, issueInvoice } from './issue.js'
@@ -125,7 +130,7 @@ export async function billSelection(
 ): Promise<BillingOutcome> {
   const outcome: BillingOutcome = { invoices: [], failures: [], skipped: 0 }
   const batchSize = Math.max(1, options.batchSize ?? 1)
-  let afterKey: string | undefined
+  const pageSize = Math.max(groupsPerPageMax, batchSize)
   let done = 0
   const billInTransaction = (batch: BillableGroup[]) =>
     inTransaction(async (ctx) => {
@@ -164,11 +169,11 @@ export async function billSelection(
     }
     options.onProgress?.(++done)
   }
-  for (;;) {
-    const groups = await inTransaction((ctx) =>
-      billableGroups(ctx, scope, { afterKey, groupsMax: Math.max(groupsPerPageMax, batchSize) }),
-    )
-    if (groups.length === 0) break
+  // What is billable when the call starts; lines shipped later wait for the next call.
+  const keys = await inTransaction((ctx) => billableGroupKeys(ctx, scope))
+  for (let page = 0; page < keys.length; page += pageSize) {
+    const pageKeys = keys.slice(page, page + pageSize)
+    const groups = await inTransaction((ctx) => billableGroups(ctx, scope, pageKeys))
     for (let start = 0; start < groups.length; start += batchSize) {
       const batch = groups.slice(start, start + batchSize)
       if (batch.length === 1) {
@@ -186,7 +191,6 @@ export async function billSelection(
       outcome.invoices.push(...billed)
       for (let i = 0; i < billed.length; i++) options.onProgress?.(++done)
     }
-    afterKey = groups[groups.length - 1].key
   }
   return outcome
 }
