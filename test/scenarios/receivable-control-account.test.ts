@@ -57,8 +57,10 @@ const operation = fc.oneof(
   fc.record({
     kind: fc.constant('payment' as const),
     invoice: fc.nat(),
-    amountMinor: fc.bigInt({ min: 1n, max: 400_000n }),
-    allocatedMinor: fc.bigInt({ min: 1n, max: 400_000n }),
+    // Percentages of what is open and of what was paid: mostly a payment that fits, now and
+    // then one above what is open or an allocation above what was paid (refused).
+    paidPercent: fc.integer({ min: 1, max: 110 }),
+    allocatedPercent: fc.integer({ min: 1, max: 110 }),
   }),
   fc.record({
     kind: fc.constant('opening_balance' as const),
@@ -139,9 +141,14 @@ describe('the receivable control account', () => {
                 const open = await openItems(ctx)
                 const item = open[op.invoice % Math.max(open.length, 1)]
                 if (!item) return undefined
+                const percentOf = (minor: bigint, percent: number) => {
+                  const part = (minor * BigInt(percent)) / 100n
+                  return part > 0n ? part : 1n
+                }
+                const paidMinor = percentOf(item.openMinor, op.paidPercent)
                 const payment = await recordPayment(ctx, {
                   customerId: item.customerId,
-                  amountMinor: op.amountMinor,
+                  amountMinor: paidMinor,
                   currency: item.currency,
                   method: 'bank_transfer',
                   source: 'bank',
@@ -149,7 +156,10 @@ describe('the receivable control account', () => {
                 // Sometimes more than is open or than was paid: refused, and the payment
                 // (recorded in the same transaction) goes with it.
                 await allocatePayment(ctx, payment.id, [
-                  { invoiceId: item.invoiceId, amountMinor: op.allocatedMinor },
+                  {
+                    invoiceId: item.invoiceId,
+                    amountMinor: percentOf(paidMinor, op.allocatedPercent),
+                  },
                 ])
               } else {
                 const customer = customers[op.customer % customers.length]
