@@ -70,6 +70,19 @@ const operation = fc.oneof(
   }),
 )
 
+const everyKindOfOperation: Array<typeof operation extends fc.Arbitrary<infer T> ? T : never> = [
+  {
+    kind: 'invoice',
+    customer: 0,
+    lines: [{ quantity: 2, priceMinor: 12_500n, vat: { category: 'S', rate: '21' } }],
+  },
+  { kind: 'credit_note', invoice: 0, line: 0, quantity: 1 },
+  { kind: 'payment', invoice: 0, paidPercent: 50, allocatedPercent: 100 },
+  // Allocates more than was paid: refused.
+  { kind: 'payment', invoice: 0, paidPercent: 50, allocatedPercent: 110 },
+  { kind: 'opening_balance', customer: 1, amountMinor: 40_000n, paidMinor: 10_000n },
+]
+
 type Issued = {
   id: string
   customerId: string
@@ -185,7 +198,9 @@ describe('the receivable control account', () => {
         for (const row of control.perCustomer) expect(row.receivable).toBe(row.open)
         expect(control.linesWithoutCustomer).toBe(0n)
       }),
-      { numRuns: 12 },
+      // The first run is this sequence, so every kind of operation — a refusal too — is met
+      // on every run of the suite, whatever the random runs draw.
+      { numRuns: 12, examples: [[everyKindOfOperation]] },
     )
     expect(done.invoice).toBeGreaterThan(0)
     expect(done.credit_note).toBeGreaterThan(0)
