@@ -3,13 +3,7 @@ import { detectDelimiter } from '../../../core/csv.js'
 import { domainError } from '../../../core/errors.js'
 import { adviceColumns, type Column, type ColumnKind, classifyColumn } from './columns.js'
 import type { ParsedAdvice } from './model.js'
-import {
-  decimalSeparatorOf,
-  readAmount,
-  readDate,
-  readIban,
-  totalWords,
-} from './reading.js'
+import { decimalSeparatorOf, readAmount, readDate, readIban, totalWords } from './reading.js'
 import { parseAdviceText } from './text.js'
 
 // An advice as a CSV or spreadsheet export: a header that names at least an invoice-number
