@@ -35,6 +35,10 @@ export const remittanceErrors = registerErrors({
     title:
       'An amount of the remittance advice is not an amount in its currency; nothing was imported',
   },
+  'cashapp.remittance_advice_used': {
+    status: 409,
+    title: 'The remittance advice was used for another bank entry',
+  },
   'cashapp.remittance_total_mismatch': {
     status: 422,
     title:

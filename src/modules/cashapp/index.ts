@@ -8,6 +8,21 @@ export {
   BankFileError,
   type BankFileEvent,
 } from './bank-files/model.js'
+export type { RemittanceAdvice } from './matching/model.js'
+export {
+  type AdviceInput,
+  type AdviceReceipt,
+  getRemittanceAdvice,
+  linkRemittanceAdvices,
+  listRemittanceAdvices,
+  markAdvicesUsed,
+  openRemittanceAdvices,
+  type RemittanceAdviceOut,
+  receiveRemittanceAdvice,
+  receiveRemittanceFile,
+  receiveRemittanceMail,
+} from './remittance/advices.js'
+export type { AdviceGiven } from './remittance/model.js'
 export {
   type BankFileSource,
   type BankImportOptions,
