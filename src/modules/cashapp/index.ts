@@ -1,6 +1,7 @@
 import type { O2cModule } from '../../platform.js'
 import { bankCommands } from './commands.js'
 import './errors.js'
+import { remittanceCommands } from './remittance-commands.js'
 import { cashappRoutes } from './routes.js'
 
 export {
@@ -41,5 +42,8 @@ export {
 export const cashappModule: O2cModule = {
   name: 'cashapp',
   routes: cashappRoutes,
-  commands: bankCommands,
+  commands(program, cli) {
+    bankCommands(program, cli)
+    remittanceCommands(program, cli)
+  },
 }
