@@ -23,6 +23,11 @@ export {
   receiveRemittanceFile,
   receiveRemittanceMail,
 } from './remittance/advices.js'
+export {
+  type InboundMailServer,
+  type InboundMailSettings,
+  startInboundMail,
+} from './remittance/inbound-mail.js'
 export type { AdviceGiven } from './remittance/model.js'
 export {
   type BankFileSource,
