@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { extname } from 'node:path'
+import { convert } from 'html-to-text'
 import { simpleParser } from 'mailparser'
 import { domainError } from '../../../core/errors.js'
 import { looksLikeAdviceCsv, parseAdviceCsv } from './csv.js'
@@ -81,10 +82,10 @@ const attachmentTypes = new Set([
 /** Opens a mail (RFC 5322 bytes) into the documents that may be advices. */
 export async function readAdviceMail(raw: Uint8Array, fileName = 'mail'): Promise<AdviceMail> {
   checkSize({ fileName, bytes: raw })
-  const mail = await simpleParser(Buffer.from(raw), { skipHtmlToText: false, skipTextLinks: true })
+  const mail = await simpleParser(Buffer.from(raw), { skipHtmlToText: true, skipTextLinks: true })
   const from = mail.from?.value[0]
   const subject = mail.subject?.trim() || null
-  const body = (mail.text ?? '').trim()
+  const body = (typeof mail.html === 'string' ? htmlText(mail.html) : (mail.text ?? '')).trim()
   const documents: AdviceDocument[] = []
   if (body) {
     documents.push({
@@ -107,6 +108,26 @@ export async function readAdviceMail(raw: Uint8Array, fileName = 'mail'): Promis
     subject,
     documents,
   }
+}
+
+/**
+ * The text of an HTML mail, its tables laid out in columns (Outlook sends advices as HTML
+ * tables; mailparser's own conversion runs the cells together). When a mail has both, the
+ * HTML is what the sender saw, so it is the one read.
+ */
+function htmlText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    selectors: [
+      {
+        selector: 'table',
+        format: 'dataTable',
+        options: { uppercaseHeaderCells: false, maxColumnWidth: 200, colSpacing: 3 },
+      },
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+    ],
+  })
 }
 
 /** The SHA-256 of a document's bytes: the same file received again is the same advice. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import PDFDocument from 'pdfkit'
 import { describe, expect, test } from 'vitest'
 import { DomainError } from '../../../core/errors.js'
@@ -140,6 +141,51 @@ describe('CSV and spreadsheet exports', () => {
     const error = refusal(() => completeAdvice(parsed, {}, fallback, 'a.csv'))
     expect(error.code).toBe('cashapp.remittance_amount_invalid')
     expect(error.details).toMatchObject({ line: 3, amount: '5.123' })
+  })
+})
+
+describe('amounts survive every way a spreadsheet writes them (property)', () => {
+  /** minor units of EUR written as a person's spreadsheet would: '-1.234,56', '1,234.56', … */
+  function written(minor: bigint, style: 'nl' | 'en' | 'plain_comma' | 'plain_dot'): string {
+    const negative = minor < 0n
+    const digits = (negative ? -minor : minor).toString().padStart(3, '0')
+    const whole = digits.slice(0, -2)
+    const cents = digits.slice(-2)
+    const grouped = (mark: string) => whole.replace(/\B(?=(\d{3})+(?!\d))/g, mark)
+    const text = {
+      nl: `${grouped('.')},${cents}`,
+      en: `${grouped(',')}.${cents}`,
+      plain_comma: `${whole},${cents}`,
+      plain_dot: `${whole}.${cents}`,
+    }[style]
+    return negative ? `-${text}` : text
+  }
+
+  test('a CSV of any lines reads back to the same minor units, the total to their sum', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: -99_999_999n, max: 9_999_999_999n }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.constantFrom('nl', 'en', 'plain_comma', 'plain_dot'),
+        fc.constantFrom(';', '\t', ','),
+        fc.boolean(),
+        (amounts, style, delimiter, withTotal) => {
+          fc.pre(amounts.reduce((a, b) => a + b, 0n) > 0n)
+          const cell = (text: string) => (text.includes(delimiter) ? `"${text}"` : text)
+          const rows = amounts.map((a, i) => `INV-${i + 1}${delimiter}${cell(written(a, style))}`)
+          const sum = amounts.reduce((a, b) => a + b, 0n)
+          const total = withTotal ? [`Totaal${delimiter}${cell(written(sum, style))}`] : []
+          const csv = [`Factuurnummer${delimiter}Bedrag`, ...rows, ...total].join('\n')
+          const draft = completeAdvice(parseAdviceCsv(csv, 'p.csv'), {}, fallback, 'p.csv')
+          expect(draft.lines.map((l) => l.amountMinor)).toEqual(amounts)
+          expect(draft.amountMinor).toBe(sum)
+          expect(draft.totalStated).toBe(withTotal)
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })
 
@@ -289,6 +335,18 @@ describe('files told apart', () => {
     ${'a.eml'}  | ${'x'}                                                  | ${'mail'}
   `('$fileName ($content) is $kind', ({ fileName, content, kind }) => {
     expect(documentKind({ fileName, bytes: Buffer.from(content) })).toBe(kind)
+  })
+
+  test('reads an HTML mail with its table in columns: the paid column, not the invoiced one', async () => {
+    const html =
+      '<p>Betaler: Bakkerij Jansen B.V.</p><table><tr><th>Factuur</th><th>Factuurbedrag</th>' +
+      '<th>Betaald</th></tr><tr><td>INV-1</td><td>€ 1.000,00</td><td>€ 980,00</td></tr>' +
+      '<tr><td>INV-2</td><td>€ 20,00</td><td>€ 20,00</td></tr></table><p>Totaal: € 1.000,00</p>'
+    const raw = `From: a@b.nl\r\nTo: c@d.nl\r\nSubject: Avis\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}`
+    const mail = await readAdviceMail(Buffer.from(raw))
+    const read = advice(await parseAdviceDocument(mail.documents[0]))
+    expect(read.lines).toEqual(['INV-1 98000', 'INV-2 2000'])
+    expect(read).toMatchObject({ amountMinor: 100000n, payerName: 'Bakkerij Jansen B.V.' })
   })
 
   test('opens a mail into its body and its advice attachments, leaving a logo out', async () => {
