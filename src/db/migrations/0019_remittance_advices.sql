@@ -36,8 +36,8 @@ create table remittance_advice (
   unique (tenant_id, content_hash),
   check ((status = 'open') = (bank_entry_id is null))
 );
--- The matching loads the advices not yet used, by the hundred, every run.
-create index remittance_advice_unused on remittance_advice (tenant_id, currency, amount_minor)
+-- The matching loads the advices not yet used, every run, within the dates of its entries.
+create index remittance_advice_unused on remittance_advice (tenant_id, advice_date)
   where status <> 'used';
 create index remittance_advice_by_bank_entry on remittance_advice (tenant_id, bank_entry_id)
   where bank_entry_id is not null;

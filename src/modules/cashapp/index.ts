@@ -13,6 +13,7 @@ export type { RemittanceAdvice } from './matching/model.js'
 export {
   type AdviceInput,
   type AdviceReceipt,
+  type AdviceWindow,
   getRemittanceAdvice,
   linkRemittanceAdvices,
   listRemittanceAdvices,

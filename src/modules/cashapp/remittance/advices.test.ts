@@ -242,6 +242,10 @@ describe('advices and the matching', () => {
     ])
     expect(best.reasons.join(' ')).toContain(`remittance advice ${receipt.advice.id}`)
 
+    // A run over entries of 20–31 March does not load an advice of 7 March.
+    const window = { dateFrom: '2026-03-10', dateTo: '2026-04-10' }
+    expect(await own.run((ctx) => openRemittanceAdvices(ctx, window))).toEqual([])
+
     const entryId = await bankEntryId(own)
     await own.run((ctx) => markAdvicesUsed(ctx, [receipt.advice.id], entryId))
     expect(await own.run((ctx) => openRemittanceAdvices(ctx))).toEqual([])

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../../core/canonical-json.js'
-import { calendarDateAt } from '../../../core/dates.js'
+import { type CalendarDate, calendarDateAt } from '../../../core/dates.js'
 import { DomainError, domainError, notFound } from '../../../core/errors.js'
 import { isUuid, newId } from '../../../core/ids.js'
 import { formatAmount } from '../../../core/money.js'
@@ -325,6 +325,12 @@ async function advicesWithLines(ctx: Ctx, ids: string[]): Promise<RemittanceAdvi
 }
 
 /**
+ * The advice dates a matching run can use: the dates of its bank entries widened by
+ * MatchSettings.adviceDaysMax on each side. Without it, every advice not yet used is loaded.
+ */
+export type AdviceWindow = { dateFrom?: CalendarDate; dateTo?: CalendarDate }
+
+/**
  * The advices not yet used, in the matching model's shape, for the book the matching builds
  * once per run:
  *
@@ -332,8 +338,11 @@ async function advicesWithLines(ctx: Ctx, ids: string[]): Promise<RemittanceAdvi
  *
  * Linked advices are included: linked is a suggestion that a person has not yet applied.
  */
-export async function openRemittanceAdvices(ctx: Ctx): Promise<RemittanceAdvice[]> {
-  const rows = await ctx.db
+export async function openRemittanceAdvices(
+  ctx: Ctx,
+  window: AdviceWindow = {},
+): Promise<RemittanceAdvice[]> {
+  let query = ctx.db
     .selectFrom('remittanceAdvice as a')
     .innerJoin('remittanceAdviceLine as l', (join) =>
       join.onRef('l.tenantId', '=', 'a.tenantId').onRef('l.remittanceAdviceId', '=', 'a.id'),
@@ -352,7 +361,9 @@ export async function openRemittanceAdvices(ctx: Ctx): Promise<RemittanceAdvice[
     .where('a.status', '<>', 'used')
     .orderBy('a.id')
     .orderBy('l.position')
-    .execute()
+  if (window.dateFrom) query = query.where('a.adviceDate', '>=', window.dateFrom)
+  if (window.dateTo) query = query.where('a.adviceDate', '<=', window.dateTo)
+  const rows = await query.execute()
   const advices: RemittanceAdvice[] = []
   for (const row of rows) {
     let advice = advices[advices.length - 1]
