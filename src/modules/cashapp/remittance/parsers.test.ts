@@ -248,6 +248,15 @@ describe('mail bodies and text', () => {
     expect(read.payerName).toBe('Müller Spedition GmbH')
   })
 
+  test.each`
+    line                                         | invoice
+    ${'Betaald 14/3/26: INV-1 100,00'}           | ${'INV-1'}
+    ${'Order 20260311 factuur 2026-42 € 100,00'} | ${'2026-42'}
+    ${'12345  RE-17  100,00'}                    | ${'RE-17'}
+  `('takes $invoice from "$line"', ({ line, invoice }) => {
+    expect(text(line).lines).toEqual([`${invoice} 10000`])
+  })
+
   test('leaves out what a reply quotes', () => {
     const read = text('INV-1 10,00\n\nOn 3 March 2026 Accounts wrote:\n> INV-2 20,00\n')
     expect(read.lines).toEqual(['INV-1 1000'])

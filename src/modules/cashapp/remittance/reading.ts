@@ -154,18 +154,21 @@ const monthNames: Record<string, number> = {
 
 /**
  * Dates in running text. Numeric dates are day first, as in the Netherlands, Belgium and
- * Germany (14-03-2026, 14.03.2026, 14/03/2026), or ISO (2026-03-14).
+ * Germany (14-03-2026, 14.03.2026, 14/03/2026, 14-03-26), or ISO (2026-03-14).
  */
 export const dateInText =
-  /(?<![\w-])(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})[-./](\d{1,2})[-./](\d{4})|(\d{1,2})\.?\s([A-Za-zä]{3,9})\.?\s(\d{4}))(?![\w-])/g
+  /(?<![\w-])(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})[-./](\d{1,2})[-./](\d{4}|\d{2})|(\d{1,2})\.?\s([A-Za-zä]{3,9})\.?\s(\d{4}))(?![\w-])/g
 
 /** The calendar date a match of dateInText stands for, if it is a real date. */
 export function dateOf(match: RegExpExecArray | RegExpMatchArray): CalendarDate | undefined {
   const pad = (n: string | number) => String(n).padStart(2, '0')
   let date: string | undefined
   if (match[1]) date = `${match[1]}-${match[2]}-${match[3]}`
-  else if (match[6]) date = `${match[6]}-${pad(match[5])}-${pad(match[4])}`
-  else if (match[9]) {
+  else if (match[6]) {
+    // A two-digit year is this century's: advices are about payments of the last weeks.
+    const year = match[6].length === 2 ? `20${match[6]}` : match[6]
+    date = `${year}-${pad(match[5])}-${pad(match[4])}`
+  } else if (match[9]) {
     const month = monthNames[match[8].toLowerCase()]
     if (month) date = `${match[9]}-${pad(month)}-${pad(match[7])}`
   }

@@ -97,7 +97,11 @@ export function parseAdviceText(
       amountColumns && amountColumns.count === values.length
         ? amountColumns.paid
         : values.length - 1
-    const entry: ParsedLine = { invoiceNumber: numbers[0].text, amount: values[paid].amount, place }
+    // The number after an invoice word, else one with letters (INV-…), else the first: a
+    // bare digit group is more often something else (an order, a date) than the invoice.
+    const number =
+      numbers.find((n) => n.afterWord) ?? numbers.find((n) => /[A-Za-z]/.test(n.text)) ?? numbers[0]
+    const entry: ParsedLine = { invoiceNumber: number.text, amount: values[paid].amount, place }
     advice.lines.push(entry)
   }
   return advice
@@ -166,7 +170,7 @@ function withoutAmountsAndDates(line: string): string {
   return line.replace(amountInText, blank).replace(dateInText, blank)
 }
 
-type Token = { text: string; start: number; end: number }
+type Token = { text: string; start: number; end: number; afterWord?: boolean }
 
 /**
  * The invoice numbers of a line: the tokens after an invoice word ("Factuur 42"), else the
@@ -194,7 +198,7 @@ export function invoiceTokens(line: string): Token[] {
         /^\d+([-/.]\d+)+$/.test(token.text) ||
         /^\d{5,}$/.test(token.text))
     if (hasDigit && (shaped || (afterWord && /^[A-Za-z0-9\-/.]+$/.test(token.text)))) {
-      if (!readIban(token.text)) found.push(token)
+      if (!readIban(token.text)) found.push({ ...token, afterWord })
     }
     afterWord = false
   }
