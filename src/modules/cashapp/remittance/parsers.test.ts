@@ -189,6 +189,48 @@ describe('amounts survive every way a spreadsheet writes them (property)', () =>
   })
 })
 
+describe('any input (property)', () => {
+  // Text made of what advices are made of: digits, separators, currency signs, words, breaks.
+  const adviceish = fc
+    .array(
+      fc.constantFrom(
+        ...'0123456789.,;:-|/\t \n"€$()'.split(''),
+        'INV-',
+        'Factuur ',
+        'Totaal',
+        'Bedrag',
+        'Invoice',
+        'Amount',
+        'IBAN: ',
+        'Datum: ',
+        'EUR',
+        '\r\n',
+      ),
+      { maxLength: 400 },
+    )
+    .map((parts) => parts.join(''))
+
+  test('reads to an advice or refuses with a DomainError; nothing else', () => {
+    fc.assert(
+      fc.property(adviceish, fc.boolean(), (input, asCsv) => {
+        try {
+          const parsed = asCsv
+            ? parseAdviceCsv(input, 'fuzz.csv')
+            : parseAdviceText(input, { source: 'email', fileName: 'fuzz.txt' })
+          const draft = completeAdvice(parsed, {}, fallback, 'fuzz')
+          expect(draft.amountMinor).toBeGreaterThan(0n)
+          if (!draft.totalStated) {
+            expect(draft.amountMinor).toBe(draft.lines.reduce((s, l) => s + l.amountMinor, 0n))
+          }
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error
+        }
+      }),
+      { numRuns: 1_000 },
+    )
+  })
+})
+
 describe('mail bodies and text', () => {
   const text = (body: string) =>
     advice(parseAdviceText(body, { source: 'email', fileName: 'mail' }))

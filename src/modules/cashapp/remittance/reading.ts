@@ -287,7 +287,7 @@ const labelKinds = new Map<string, LabelKind>(
 
 /** A "Label: value" line, when the label is one an advice uses. */
 export function readLabelled(line: string): { kind: LabelKind; value: string } | undefined {
-  const match = /^\s*([\p{L}][\p{L} .]{0,30}?)\s*[:=]\s*(.+?)\s*$/u.exec(line)
+  const match = /^\s*([\p{L}][\p{L} .]{0,30}?)\s*[:=]\s*(\S.*)$/u.exec(line)
   if (!match) return undefined
   const label = match[1]
     .toLowerCase()
@@ -295,7 +295,7 @@ export function readLabelled(line: string): { kind: LabelKind; value: string } |
     .replace(/\s+/g, ' ')
     .replace(/^(uw|your|ihr|ihre) /, '')
   const kind = labelKinds.get(label)
-  return kind ? { kind, value: match[2] } : undefined
+  return kind ? { kind, value: match[2].trim() } : undefined
 }
 
 /** Words that open a total line without a colon: "Totaal 1.334,56", "Summe: 1.334,56 €". */

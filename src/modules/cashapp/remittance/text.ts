@@ -37,6 +37,9 @@ const conjunction = /^\s*(,|&|\+|en|and|und|\/)\s*$/i
 const endOfAdvice =
   /^(-- ?$|-{3,}\s*(original|oorspronkelijk|ursprüngliche)|_{5,}$|(on|op|am) .+(wrote|schreef|schrieb):\s*$)/i
 
+// No line of a mail or PDF advice is longer; a longer one is data of another kind, not read.
+const lineLengthMax = 4_000
+
 export function parseAdviceText(
   text: string,
   options: { source: AdviceSource; fileName: string },
@@ -47,6 +50,7 @@ export function parseAdviceText(
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]
     const lineNumber = index + 1
+    if (raw.length > lineLengthMax) continue
     if (endOfAdvice.test(raw.trim())) break
     if (/^\s*>/.test(raw)) continue
     // Table rules and bullets are layout, not content.
