@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto'
 import { extname } from 'node:path'
-import { convert } from 'html-to-text'
-import { simpleParser } from 'mailparser'
 import { domainError } from '../../../core/errors.js'
 import { looksLikeAdviceCsv, parseAdviceCsv } from './csv.js'
 import type { ParsedAdvice } from './model.js'
@@ -82,10 +80,14 @@ const attachmentTypes = new Set([
 /** Opens a mail (RFC 5322 bytes) into the documents that may be advices. */
 export async function readAdviceMail(raw: Uint8Array, fileName = 'mail'): Promise<AdviceMail> {
   checkSize({ fileName, bytes: raw })
+  // Loaded on first use, as PDF.js is: every o2c command would otherwise pay for them.
+  const { simpleParser } = await import('mailparser')
   const mail = await simpleParser(Buffer.from(raw), { skipHtmlToText: true, skipTextLinks: true })
   const from = mail.from?.value[0]
   const subject = mail.subject?.trim() || null
-  const body = (typeof mail.html === 'string' ? htmlText(mail.html) : (mail.text ?? '')).trim()
+  const body = (
+    typeof mail.html === 'string' ? await htmlText(mail.html) : (mail.text ?? '')
+  ).trim()
   const documents: AdviceDocument[] = []
   if (body) {
     documents.push({
@@ -115,7 +117,8 @@ export async function readAdviceMail(raw: Uint8Array, fileName = 'mail'): Promis
  * tables; mailparser's own conversion runs the cells together). When a mail has both, the
  * HTML is what the sender saw, so it is the one read.
  */
-function htmlText(html: string): string {
+async function htmlText(html: string): Promise<string> {
+  const { convert } = await import('html-to-text')
   return convert(html, {
     wordwrap: false,
     selectors: [

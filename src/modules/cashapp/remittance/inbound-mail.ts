@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server'
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server'
 import { DomainError } from '../../../core/errors.js'
 import { inTenant } from '../../../db/context.js'
 import type { Platform } from '../../../platform.js'
@@ -49,6 +49,8 @@ export async function startInboundMail(
 ): Promise<InboundMailServer> {
   const domain = settings.domain.toLowerCase()
   const log = platform.log.child({ component: 'inbound-mail' })
+  // Loaded only where the listener runs: the other o2c commands do without it.
+  const { SMTPServer } = await import('smtp-server')
   const server = new SMTPServer({
     name: domain,
     banner: 'o2c remittance advices',
