@@ -1,6 +1,7 @@
 import type { O2cModule } from '../../platform.js'
 import { bankCommands } from './commands.js'
 import './errors.js'
+import { remittanceCommands } from './remittance-commands.js'
 import { cashappRoutes } from './routes.js'
 
 export {
@@ -8,6 +9,27 @@ export {
   BankFileError,
   type BankFileEvent,
 } from './bank-files/model.js'
+export type { RemittanceAdvice } from './matching/model.js'
+export {
+  type AdviceInput,
+  type AdviceReceipt,
+  type AdviceWindow,
+  getRemittanceAdvice,
+  linkRemittanceAdvices,
+  listRemittanceAdvices,
+  markAdvicesUsed,
+  openRemittanceAdvices,
+  type RemittanceAdviceOut,
+  receiveRemittanceAdvice,
+  receiveRemittanceFile,
+  receiveRemittanceMail,
+} from './remittance/advices.js'
+export {
+  type InboundMailServer,
+  type InboundMailSettings,
+  startInboundMail,
+} from './remittance/inbound-mail.js'
+export type { AdviceGiven } from './remittance/model.js'
 export {
   type BankFileSource,
   type BankImportOptions,
@@ -26,5 +48,8 @@ export {
 export const cashappModule: O2cModule = {
   name: 'cashapp',
   routes: cashappRoutes,
-  commands: bankCommands,
+  commands(program, cli) {
+    bankCommands(program, cli)
+    remittanceCommands(program, cli)
+  },
 }

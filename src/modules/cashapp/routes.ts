@@ -6,6 +6,7 @@ import { domainError, invalid } from '../../core/errors.js'
 import { formatAmount } from '../../core/money.js'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read } from '../../http/unit-of-work.js'
+import { remittanceRoutes } from './remittance-routes.js'
 import type { BankImportSummary } from './statement-import.js'
 import { importBankFile } from './statement-import.js'
 import { getBankStatement, listBankStatements } from './statements.js'
@@ -247,4 +248,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
         }),
       ),
   )
+
+  // Remittance advices share this plugin's multipart parser.
+  await remittanceRoutes(app)
 }
