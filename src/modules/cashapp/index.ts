@@ -4,10 +4,39 @@ import './errors.js'
 import { cashappRoutes } from './routes.js'
 
 export {
+  applyCandidate,
+  type MatchRunOptions,
+  matchAndApplyEntries,
+  rematchEntries,
+  unapplyEntry,
+} from './apply.js'
+export {
   type BankEntry,
   BankFileError,
   type BankFileEvent,
 } from './bank-files/model.js'
+export {
+  getCashApplicationSettings,
+  type LoadBookOptions,
+  loadMatchBook,
+  loadRateLookup,
+  putCashApplicationSettings,
+} from './book-loader.js'
+export {
+  getEntryTransactions,
+  listBankTransactions,
+  type TransactionFilter,
+} from './match-store.js'
+export type {
+  ApplicationLine,
+  ApplyChoice,
+  ApplyOptions,
+  BankTransactionView,
+  CashApplication,
+  CashApplicationCounts,
+  ManualApplication,
+  StoredCandidate,
+} from './model.js'
 export {
   type BankFileSource,
   type BankImportOptions,

@@ -99,13 +99,18 @@ export {
 } from './queries.js'
 
 export {
+  type BulkSettlementInput,
   listSettlements,
+  lockOpenAmounts,
   type OpenAmount,
   openAmount,
   reverseSettlement,
   type Settlement,
   type SettlementInput,
   settleInvoice,
+  settleInvoicesInBulk,
+  type VatShare,
+  vatBreakdownOf,
 } from './settlements.js'
 export {
   type CustomerStatements,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { CalendarDate } from '../../core/dates.js'
 import { calendarDateAt } from '../../core/dates.js'
 import { domainError, invalid, notFound } from '../../core/errors.js'
@@ -5,6 +6,7 @@ import { newId } from '../../core/ids.js'
 import { formatAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
+import { emitEvents } from '../outbox/index.js'
 import './errors.js'
 import type { SettlementKind } from './tables.js'
 import { type InvoiceStep, recordInvoiceStep } from './timeline.js'
@@ -242,4 +244,225 @@ function stepFor(kind: SettlementKind, openAfter: bigint): InvoiceStep | undefin
     case 'prior_settlement':
       return undefined
   }
+}
+
+export type BulkSettlementInput = SettlementInput & {
+  /** Given by the caller, so that its own rows can name the settlement in the same batch. */
+  id: string
+}
+
+/**
+ * Locks these issued invoices (in id order, so two bulk writers cannot deadlock) and reads
+ * what is open on each, in two set-based statements. Cash application plans its allocations
+ * on these amounts and then settles with settleInvoicesInBulk in the same transaction.
+ */
+export async function lockOpenAmounts(
+  ctx: Ctx,
+  invoiceIds: readonly string[],
+): Promise<Map<string, OpenAmount>> {
+  const ids = [...new Set(invoiceIds)].sort()
+  const amounts = new Map<string, OpenAmount>()
+  if (ids.length === 0) return amounts
+  await sql`
+    select id from invoice
+    where tenant_id = ${ctx.tenantId} and id = any(${ids}::uuid[])
+    order by id for update`.execute(ctx.db)
+  const { rows } = await sql<{
+    invoiceId: string
+    number: string
+    customerId: string
+    currency: string
+    payableMinor: bigint
+    openMinor: bigint
+  }>`
+    select invoice_id, number, customer_id, currency, payable_minor, open_minor
+    from invoice_open_item
+    where tenant_id = ${ctx.tenantId} and invoice_id = any(${ids}::uuid[])`.execute(ctx.db)
+  for (const r of rows) {
+    const payableMinor = BigInt(r.payableMinor)
+    const openMinor = BigInt(r.openMinor)
+    amounts.set(r.invoiceId, {
+      ...r,
+      payableMinor,
+      openMinor,
+      settledMinor: payableMinor - openMinor,
+    })
+  }
+  return amounts
+}
+
+// Settlements per statement of a bulk settling: a few megabytes of JSON per round trip.
+const settlementsPerStatement = 10_000
+
+/**
+ * Settles many invoices in a few set-based statements (cash application's automatic run):
+ * the rules of settleInvoice — issued invoices only, the invoice's currency, never more than
+ * is open (summed over the batch) — checked on amounts read under lock, then every settlement
+ * and its timeline step (paid, partially_paid, written_off) written in bulk. Not audited row
+ * by row: the caller records one audit event per application that names its settlements.
+ */
+export async function settleInvoicesInBulk(
+  ctx: Ctx,
+  inputs: readonly BulkSettlementInput[],
+): Promise<Settlement[]> {
+  if (inputs.length === 0) return []
+  const open = await lockOpenAmounts(
+    ctx,
+    inputs.map((i) => i.invoiceId),
+  )
+  const today = calendarDateAt(ctx.now, ctx.timeZone)
+  const settlements: Settlement[] = []
+  const steps: Array<{ id: string; invoiceId: string; step: InvoiceStep; detail: object }> = []
+  for (const [index, input] of inputs.entries()) {
+    const before = open.get(input.invoiceId)
+    if (!before) throw notFound('invoice', input.invoiceId)
+    if (input.amountMinor <= 0n) {
+      throw invalid([{ field: `settlements[${index}].amount`, message: 'must be above 0' }])
+    }
+    if (input.currency !== before.currency) {
+      throw domainError(
+        'invoicing.currency_mismatch',
+        `Invoice ${before.number} is in ${before.currency}, the amount in ${input.currency}`,
+        { field: `settlements[${index}].currency`, invoice_currency: before.currency },
+      )
+    }
+    if (input.amountMinor > before.openMinor) {
+      throw domainError(
+        'invoicing.settlement_exceeds_open',
+        `${formatAmount(input.amountMinor, input.currency)} is more than the ${formatAmount(before.openMinor, before.currency)} ${before.currency} open on invoice ${before.number}`,
+        {
+          field: `settlements[${index}].amount`,
+          invoice_number: before.number,
+          open: formatAmount(before.openMinor, before.currency),
+        },
+      )
+    }
+    const openAfter = before.openMinor - input.amountMinor
+    open.set(input.invoiceId, { ...before, openMinor: openAfter })
+    settlements.push({
+      id: input.id,
+      invoiceId: input.invoiceId,
+      kind: input.kind,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      settledOn: input.settledOn ?? today,
+      sourceType: input.source.type,
+      sourceId: input.source.id,
+      reversesSettlementId: null,
+    })
+    const step = stepFor(input.kind, openAfter)
+    if (step) {
+      steps.push({
+        id: newId(),
+        invoiceId: input.invoiceId,
+        step,
+        detail: {
+          kind: input.kind,
+          amount: formatAmount(input.amountMinor, input.currency),
+          open_amount: formatAmount(openAfter, input.currency),
+          currency: input.currency,
+          source_type: input.source.type,
+          source_id: input.source.id,
+        },
+      })
+    }
+  }
+  for (let start = 0; start < settlements.length; start += settlementsPerStatement) {
+    const rows = settlements.slice(start, start + settlementsPerStatement).map((s) => ({
+      id: s.id,
+      invoice_id: s.invoiceId,
+      kind: s.kind,
+      amount_minor: s.amountMinor.toString(),
+      currency: s.currency,
+      settled_on: s.settledOn,
+      source_type: s.sourceType,
+      source_id: s.sourceId,
+    }))
+    await sql`
+      insert into invoice_settlement (tenant_id, id, invoice_id, kind, amount_minor, currency,
+        settled_on, source_type, source_id, created_at, created_by)
+      select ${ctx.tenantId}::uuid, r.id, r.invoice_id, r.kind, r.amount_minor::bigint,
+        r.currency, r.settled_on, r.source_type, r.source_id, ${ctx.now}::timestamptz,
+        ${ctx.actor.name}
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, invoice_id uuid,
+        kind text, amount_minor text, currency text, settled_on date, source_type text,
+        source_id text)`.execute(ctx.db)
+  }
+  await recordInvoiceStepsInBulk(ctx, steps)
+  return settlements
+}
+
+async function recordInvoiceStepsInBulk(
+  ctx: Ctx,
+  steps: ReadonlyArray<{ id: string; invoiceId: string; step: InvoiceStep; detail: object }>,
+): Promise<void> {
+  for (let start = 0; start < steps.length; start += settlementsPerStatement) {
+    const part = steps.slice(start, start + settlementsPerStatement)
+    const rows = part.map((s) => ({
+      id: s.id,
+      invoice_id: s.invoiceId,
+      step: s.step,
+      detail: s.detail,
+    }))
+    await sql`
+      insert into invoice_event (tenant_id, id, invoice_id, step, channel, detail, occurred_at)
+      select ${ctx.tenantId}::uuid, r.id, r.invoice_id, r.step, null, r.detail,
+        ${ctx.now}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, invoice_id uuid,
+        step text, detail jsonb)`.execute(ctx.db)
+    // The same announcement recordInvoiceStep makes, for each step.
+    await emitEvents(
+      ctx,
+      part.map((s) => ({
+        type: `invoice.${s.step}`,
+        entityType: 'invoice',
+        entityId: s.invoiceId,
+        payload: {
+          invoice_id: s.invoiceId,
+          step: s.step,
+          channel: null,
+          occurred_at: ctx.now.toISOString(),
+          ...s.detail,
+        },
+      })),
+    )
+  }
+}
+
+export type VatShare = {
+  category: string
+  ratePercent: string
+  taxableMinor: bigint
+  vatMinor: bigint
+}
+
+/**
+ * The VAT breakdown of these invoices as issued (invoice_vat), per invoice: what an
+ * early-payment discount's VAT correction is split by. Opening balances have none.
+ */
+export async function vatBreakdownOf(
+  ctx: Ctx,
+  invoiceIds: readonly string[],
+): Promise<Map<string, VatShare[]>> {
+  const byInvoice = new Map<string, VatShare[]>()
+  if (invoiceIds.length === 0) return byInvoice
+  const rows = await ctx.db
+    .selectFrom('invoiceVat')
+    .select(['invoiceId', 'vatCategory', 'vatRate', 'taxableMinor', 'vatMinor'])
+    .where('invoiceId', 'in', [...new Set(invoiceIds)])
+    .orderBy('invoiceId')
+    .orderBy('vatCategory')
+    .orderBy('vatRate')
+    .execute()
+  for (const r of rows) {
+    const list = byInvoice.get(r.invoiceId) ?? []
+    list.push({
+      category: r.vatCategory,
+      ratePercent: String(r.vatRate),
+      taxableMinor: BigInt(r.taxableMinor),
+      vatMinor: BigInt(r.vatMinor),
+    })
+    byInvoice.set(r.invoiceId, list)
+  }
+  return byInvoice
 }
