@@ -6,8 +6,8 @@ import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
-import { importSummaryToApi, matchingNotBuilt } from './routes.js'
-import { importBankFile } from './statement-import.js'
+import { importAndApplyBankFile } from './import-and-apply.js'
+import { importSummaryToApi } from './routes.js'
 import { getBankStatement, listBankStatements } from './statements.js'
 
 // `o2c bank import FILE…`, `o2c bank show ID`, `o2c bank list`. Each file is imported in a
@@ -31,7 +31,7 @@ export function bankCommands(program: Command, cli: CliContext): void {
         const progress = importProgressBar(size)
         try {
           const summary = await inCliTenant(platform, slug, (ctx) =>
-            importBankFile(ctx, progress.reading(createReadStream(file)), {
+            importAndApplyBankFile(ctx, progress.reading(createReadStream(file)), {
               fileName: basename(file),
               allowUnbalanced: Boolean(options.allowUnbalanced),
             }),
@@ -132,8 +132,10 @@ function summaryLines(file: string, out: ReturnType<typeof importSummaryToApi>):
         (s.unbalanced ? `, UNBALANCED by ${s.difference} ${s.currency}` : '') +
         `; o2c id ${s.o2c_id}`,
     ),
-    `  Matching: 0 applied automatically, 0 suggested, ${out.matching.unmatched} unmatched ` +
-      `(${matchingNotBuilt}).`,
+    `  Matching: ${out.matching.transactions} transaction(s): ${out.matching.applied} applied ` +
+      `automatically, ${out.matching.suggested} suggested, ${out.matching.unmatched} unmatched` +
+      (out.matching.reversed > 0 ? `, ${out.matching.reversed} return(s) reversed` : '') +
+      '.',
   ]
 }
 

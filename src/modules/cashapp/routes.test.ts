@@ -73,7 +73,13 @@ describe('POST /v1/bank-statements', () => {
       ['monday.sta', 2, 2],
       ['tuesday.sta', 3, 1],
     ])
-    expect(first.body.files[0].matching).toMatchObject({ applied: 0, suggested: 0, unmatched: 2 })
+    expect(first.body.files[0].matching).toEqual({
+      transactions: 2,
+      applied: 0,
+      suggested: 0,
+      unmatched: 2,
+      reversed: 0,
+    })
 
     const o2cId = first.body.files[1].per_statement[0].o2c_id
     const read = await call(app, key, 'GET', `/v1/bank-statements/${o2cId}`)
