@@ -47,6 +47,7 @@ import type {
   WriteOffKind,
 } from './matching/model.js'
 import { normaliseIban } from './matching/text.js'
+import { rejectionsOf, withoutRejected } from './rejections.js'
 import type {
   ApplyChoice,
   ApplyOptions,
@@ -143,6 +144,11 @@ async function matchChunk(
     ctx,
     entries.map((e) => e.id),
   )
+  // What people rejected is not offered again (rejections.ts).
+  const rejected = await rejectionsOf(
+    ctx,
+    [...stored.values()].map((t) => t.id),
+  )
   const results: TransactionResult[] = []
   const undoing: { result: TransactionResult; transaction: BankEntry }[] = []
   const auto: { result: TransactionResult; planned: Planned }[] = []
@@ -151,7 +157,10 @@ async function matchChunk(
       const known = stored.get(`${entryId}:${index}`)
       // Only what waits (or never was matched) is matched again.
       if (known && known.status !== 'suggested' && known.status !== 'unmatched') continue
-      const outcome = matchTransaction(run.book, transaction, { rate: run.rate })
+      const outcome = withoutRejected(
+        matchTransaction(run.book, transaction, { rate: run.rate }),
+        known ? rejected.get(known.id) : undefined,
+      )
       const result = transactionResult(known?.id ?? newId(), entryId, index, transaction, outcome)
       results.push(result)
       counts.transactions++

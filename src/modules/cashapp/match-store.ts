@@ -5,6 +5,7 @@ import { isUuid, newId } from '../../core/ids.js'
 import { formatAmount } from '../../core/money.js'
 import { decodeCursor, pageSizeDefault, toPage } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
+import { recordAuditBatch } from '../audit/index.js'
 import type { BankEntry, EntryDetail, Sign } from './bank-files/model.js'
 import type { Candidate, MatchStatus, WriteOffKind } from './matching/model.js'
 import type {
@@ -285,6 +286,10 @@ export type TransactionFilter = {
   statementId?: string
   /** Booked on or after this date. */
   since?: string
+  /** Transactions this customer is a candidate of, or applied to this customer. */
+  customerId?: string
+  /** Applied transactions whose live application was made by the matching or a person. */
+  appliedBy?: 'matching' | 'person'
   cursor?: string
   limit?: number
 }
@@ -318,6 +323,20 @@ export function transactionFilterSql(ctx: Ctx, filter: TransactionFilter) {
     }
     where.push(sql`t.booked_on >= ${filter.since}::date`)
   }
+  if (filter.customerId !== undefined) {
+    if (!isUuid(filter.customerId)) throw notFound('customer', filter.customerId)
+    where.push(sql`(exists (select 1 from bank_transaction_candidate c
+        where c.tenant_id = t.tenant_id and c.bank_transaction_id = t.id
+          and c.customer_id = ${filter.customerId}::uuid)
+      or exists (select 1 from cash_application a
+        where a.tenant_id = t.tenant_id and a.bank_transaction_id = t.id
+          and a.reversed_at is null and a.customer_id = ${filter.customerId}::uuid))`)
+  }
+  if (filter.appliedBy !== undefined) {
+    where.push(sql`exists (select 1 from cash_application a
+      where a.tenant_id = t.tenant_id and a.bank_transaction_id = t.id
+        and a.reversed_at is null and a.applied_by = ${filter.appliedBy})`)
+  }
   return sql.join(where, sql` and `)
 }
 
@@ -333,10 +352,13 @@ type TransactionRow = {
   counterpartyName: string | null
   counterpartyIban: string | null
   endToEndId: string | null
+  remittanceUnstructured: string | null
+  remittanceStructuredReference: string | null
   decision: MatchStatus
   status: BankTransactionStatus
   notes: string[]
   reversesTransactionId: string | null
+  version: number
 }
 
 async function transactionViews(
@@ -349,7 +371,14 @@ async function transactionViews(
     select t.id, t.bank_entry_id, t.transaction_index,
       coalesce(e.bank_reference, e.customer_reference) as entry_ref, t.amount_minor,
       t.currency, t.sign, t.booked_on, t.counterparty_name, t.counterparty_iban,
-      t.end_to_end_id, t.decision, t.status, t.notes, t.reverses_transaction_id
+      t.end_to_end_id, t.decision, t.status, t.notes, t.reverses_transaction_id, t.version,
+      -- A batch entry's part has its own remittance (as transactionsOf reads it).
+      case when jsonb_array_length(coalesce(e.details, '[]')) >= 2
+        then e.details -> t.transaction_index -> 'remittance' ->> 'unstructured'
+        else e.remittance_unstructured end as remittance_unstructured,
+      case when jsonb_array_length(coalesce(e.details, '[]')) >= 2
+        then e.details -> t.transaction_index -> 'remittance' ->> 'structured_reference'
+        else e.remittance_structured_reference end as remittance_structured_reference
     from bank_transaction t
     join bank_entry e on e.tenant_id = t.tenant_id and e.id = t.bank_entry_id
     where t.tenant_id = ${ctx.tenantId} and ${where}
@@ -372,12 +401,17 @@ async function transactionViews(
     counterpartyName: r.counterpartyName,
     counterpartyIban: r.counterpartyIban,
     endToEndId: r.endToEndId,
+    remittance: {
+      unstructured: r.remittanceUnstructured,
+      structuredReference: r.remittanceStructuredReference,
+    },
     decision: r.decision,
     status: r.status,
     notes: r.notes,
     candidates: candidates.get(r.id) ?? [],
     application: applications.get(r.id) ?? null,
     reversesTransactionId: r.reversesTransactionId,
+    version: r.version,
   }))
 }
 
@@ -507,20 +541,48 @@ async function applicationLinesOf(
   return byApplication
 }
 
-/** Learns who pays: this IBAN and this payer name are the customer's (the last teaching wins). */
+/**
+ * Learns who pays: this IBAN and this payer name are the customer's (the last teaching wins).
+ * Each link made or moved to another customer is audited (`bank_payer_link` / `taught`, the
+ * entity `kind:key`), with the customer it named before; a link taught again unchanged is not.
+ */
 export async function teachPayer(
   ctx: Ctx,
   links: ReadonlyArray<{ kind: 'iban' | 'payer_name'; key: string; customerId: string }>,
 ): Promise<void> {
-  const rows = links.filter((l) => l.key.trim() !== '')
+  const rows = links
+    .map((l) => ({ ...l, key: l.key.trim().slice(0, 200) }))
+    .filter((l) => l.key !== '')
   if (rows.length === 0) return
+  const known = await ctx.db
+    .selectFrom('bankPayerLink')
+    .select(['kind', 'key', 'customerId'])
+    .where('tenantId', '=', ctx.tenantId)
+    .where((eb) =>
+      eb.or(rows.map((l) => eb.and([eb('kind', '=', l.kind), eb('key', '=', l.key)]))),
+    )
+    .execute()
+  const before = new Map(known.map((k) => [`${k.kind}:${k.key}`, k.customerId]))
+  const changed = rows.filter((l) => before.get(`${l.kind}:${l.key}`) !== l.customerId)
+  await recordAuditBatch(
+    ctx,
+    changed.map((l) => ({
+      entityType: 'bank_payer_link',
+      entityId: `${l.kind}:${l.key}`,
+      action: 'taught',
+      before: before.has(`${l.kind}:${l.key}`)
+        ? { customer_id: before.get(`${l.kind}:${l.key}`) }
+        : null,
+      after: { kind: l.kind, key: l.key, customer_id: l.customerId },
+    })),
+  )
   await ctx.db
     .insertInto('bankPayerLink')
     .values(
       rows.map((l) => ({
         tenantId: ctx.tenantId,
         kind: l.kind,
-        key: l.key.trim().slice(0, 200),
+        key: l.key,
         customerId: l.customerId,
         taughtAt: ctx.now,
         taughtBy: ctx.actor.name,

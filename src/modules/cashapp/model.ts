@@ -82,10 +82,14 @@ export type BankTransactionView = {
   counterpartyName: string | null
   counterpartyIban: string | null
   endToEndId: string | null
+  /** The remittance information of the transaction (a batch entry's part: its own). */
+  remittance: { unstructured: string | null; structuredReference: string | null }
   decision: MatchStatus
   status: BankTransactionStatus
   notes: string[]
   candidates: StoredCandidate[]
   application: CashApplication | null
   reversesTransactionId: string | null
+  /** Moves on at every change; the ETag of the worklist row (If-Match on its acts). */
+  version: number
 }

@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely'
 import type { BalanceCheck, Sign } from './bank-files/model.js'
 
 // The cashapp module's tables as Kysely sees them (camelCase); 0015_bank_statements.sql and
-// 0018_cash_application.sql.
+// 0018_cash_application.sql and 0020_cash_worklist.sql.
 
 type Int8 = ColumnType<bigint, bigint | string, bigint | string>
 type Int8Nullable = ColumnType<bigint | null, bigint | string | null, bigint | string | null>
@@ -117,6 +117,8 @@ export type CashappTables = {
     reversesTransactionId: string | null
     matchedAt: Date
     matchedBy: string
+    /** Moved on by a trigger at every change (0020_cash_worklist.sql). */
+    version: Generated<number>
   }
   bankTransactionCandidate: {
     tenantId: string
@@ -160,6 +162,17 @@ export type CashappTables = {
     invoiceId: string
     amountMinor: Int8
     settlementId: string
+  }
+  bankTransactionRejection: {
+    tenantId: string
+    id: string
+    bankTransactionId: string
+    customerId: string
+    invoiceKey: string
+    candidate: unknown
+    reason: string
+    rejectedAt: Date
+    rejectedBy: string
   }
   bankPayerLink: {
     tenantId: string
