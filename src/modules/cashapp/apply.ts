@@ -47,7 +47,6 @@ import type {
   WriteOffKind,
 } from './matching/model.js'
 import { normaliseIban } from './matching/text.js'
-import { rejectionsOf, withoutRejected } from './rejections.js'
 import type {
   ApplyChoice,
   ApplyOptions,
@@ -55,6 +54,7 @@ import type {
   CashApplicationCounts,
   ManualApplication,
 } from './model.js'
+import { rejectionsOf, withoutRejected } from './rejections.js'
 import type { BankTransactionStatus } from './tables.js'
 import { writeOffPostings } from './write-off-postings.js'
 
@@ -793,7 +793,7 @@ export async function rematchEntries(
 }
 
 /** One cash-application run or act at a time per tenant (the bank import's lock). */
-async function lockCashApplication(ctx: Ctx): Promise<void> {
+export async function lockCashApplication(ctx: Ctx): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`bank-import:${ctx.tenantId}`}, 0))`.execute(
     ctx.db,
   )

@@ -2,6 +2,8 @@ import type { O2cModule } from '../../platform.js'
 import { bankCommands } from './commands.js'
 import './errors.js'
 import { cashappRoutes } from './routes.js'
+import { worklistCommands } from './worklist-commands.js'
+import { worklistRoutes } from './worklist-routes.js'
 
 export {
   applyCandidate,
@@ -37,6 +39,7 @@ export type {
   ManualApplication,
   StoredCandidate,
 } from './model.js'
+export { type Rejection, rejectionsOf } from './rejections.js'
 export {
   type BankFileSource,
   type BankImportOptions,
@@ -51,9 +54,30 @@ export {
   getBankStatement,
   listBankStatements,
 } from './statements.js'
+export {
+  type ActOptions,
+  acceptSuggestion,
+  applyManually,
+  getWorklistTransaction,
+  listWorklist,
+  type ManualApplyInput,
+  rejectSuggestion,
+  rematchTransactions,
+  unapplyTransaction,
+  type WorklistCandidate,
+  type WorklistFilter,
+  type WorklistNames,
+  type WorklistTransaction,
+} from './worklist.js'
 
 export const cashappModule: O2cModule = {
   name: 'cashapp',
-  routes: cashappRoutes,
-  commands: bankCommands,
+  async routes(app) {
+    await cashappRoutes(app)
+    await worklistRoutes(app)
+  },
+  commands(program, cli) {
+    bankCommands(program, cli)
+    worklistCommands(program, cli)
+  },
 }

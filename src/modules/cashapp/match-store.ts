@@ -280,16 +280,26 @@ export async function getEntryTransactions(
   return transactionViews(ctx, sql`t.bank_entry_id = ${entryId}::uuid`, 'none')
 }
 
+/** A transaction's status, or `auto`: applied, and by the matching (not by a person). */
+export type TransactionStatusFilter = BankTransactionStatus | 'auto'
+
+/** These bank transactions (o2c's ids), in id order; ids no transaction has are left out. */
+export async function transactionViewsById(
+  ctx: Ctx,
+  transactionIds: readonly string[],
+): Promise<BankTransactionView[]> {
+  if (transactionIds.length === 0) return []
+  return transactionViews(ctx, sql`t.id = any(${[...transactionIds]}::uuid[])`, 'id')
+}
+
 export type TransactionFilter = {
-  status?: BankTransactionStatus | BankTransactionStatus[]
+  status?: TransactionStatusFilter | TransactionStatusFilter[]
   /** Transactions of the entries this statement (o2c's id) lists. */
   statementId?: string
   /** Booked on or after this date. */
   since?: string
   /** Transactions this customer is a candidate of, or applied to this customer. */
   customerId?: string
-  /** Applied transactions whose live application was made by the matching or a person. */
-  appliedBy?: 'matching' | 'person'
   cursor?: string
   limit?: number
 }
@@ -310,8 +320,16 @@ export async function listBankTransactions(
 /** The filter of the worklist and the export as SQL on bank_transaction t. */
 export function transactionFilterSql(ctx: Ctx, filter: TransactionFilter) {
   const where = [sql`t.tenant_id = ${ctx.tenantId}`]
-  const statuses = filter.status === undefined ? [] : [filter.status].flat()
-  if (statuses.length > 0) where.push(sql`t.status = any(${statuses}::text[])`)
+  const wanted = filter.status === undefined ? [] : [filter.status].flat()
+  const statuses = wanted.filter((s) => s !== 'auto')
+  if (wanted.includes('auto')) {
+    where.push(sql`(t.status = any(${statuses}::text[]) or (t.status = 'applied'
+      and exists (select 1 from cash_application a where a.tenant_id = t.tenant_id
+        and a.bank_transaction_id = t.id and a.reversed_at is null
+        and a.applied_by = 'matching')))`)
+  } else if (statuses.length > 0) {
+    where.push(sql`t.status = any(${statuses}::text[])`)
+  }
   if (filter.statementId !== undefined) {
     if (!isUuid(filter.statementId)) throw notFound('bank_statement', filter.statementId)
     where.push(sql`t.bank_entry_id in (select se.bank_entry_id from bank_statement_entry se
@@ -331,11 +349,6 @@ export function transactionFilterSql(ctx: Ctx, filter: TransactionFilter) {
       or exists (select 1 from cash_application a
         where a.tenant_id = t.tenant_id and a.bank_transaction_id = t.id
           and a.reversed_at is null and a.customer_id = ${filter.customerId}::uuid))`)
-  }
-  if (filter.appliedBy !== undefined) {
-    where.push(sql`exists (select 1 from cash_application a
-      where a.tenant_id = t.tenant_id and a.bank_transaction_id = t.id
-        and a.reversed_at is null and a.applied_by = ${filter.appliedBy})`)
   }
   return sql.join(where, sql` and `)
 }
@@ -558,9 +571,7 @@ export async function teachPayer(
     .selectFrom('bankPayerLink')
     .select(['kind', 'key', 'customerId'])
     .where('tenantId', '=', ctx.tenantId)
-    .where((eb) =>
-      eb.or(rows.map((l) => eb.and([eb('kind', '=', l.kind), eb('key', '=', l.key)]))),
-    )
+    .where((eb) => eb.or(rows.map((l) => eb.and([eb('kind', '=', l.kind), eb('key', '=', l.key)]))))
     .execute()
   const before = new Map(known.map((k) => [`${k.kind}:${k.key}`, k.customerId]))
   const changed = rows.filter((l) => before.get(`${l.kind}:${l.key}`) !== l.customerId)

@@ -9,7 +9,9 @@ import type { Candidate, MatchOutcome } from './matching/model.js'
 // candidate and may be offered (a new invoice that fits is what a re-match is for).
 
 /** The candidate's identity: customer and the sorted ids of the invoices it settles. */
-export function candidateKey(candidate: Pick<Candidate, 'customerId' | 'allocations' | 'writeOffs'>) {
+export function candidateKey(
+  candidate: Pick<Candidate, 'customerId' | 'allocations' | 'writeOffs'>,
+) {
   const invoiceKey = [
     ...new Set([
       ...candidate.allocations.filter((a) => a.amountMinor > 0n).map((a) => a.invoiceId),
