@@ -92,7 +92,7 @@ export function withoutRejected(
   if (dropped === 0) return outcome
   const winnerRejected = outcome.status === 'auto' && candidates[0] !== outcome.candidates[0]
   const status =
-    candidates.length === 0
+    candidates.length === 0 || outcome.status === 'unmatched'
       ? 'unmatched'
       : outcome.status === 'auto' && !winnerRejected
         ? 'auto'

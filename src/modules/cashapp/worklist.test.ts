@@ -346,7 +346,7 @@ describe('acting on the worklist', () => {
     expect(await auditActions(tenant, 'bank_payer_link', 'iban:NL69INGB0123456789')).toEqual([
       expect.objectContaining({
         action: 'taught',
-        actorName: 'cash_application_specialist@' + tenant.slug + '.test',
+        actorName: `cash_application_specialist@${tenant.slug}.test`,
       }),
     ])
     await tenant.run(async (ctx) => {

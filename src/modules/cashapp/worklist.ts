@@ -220,12 +220,15 @@ export async function rematchTransactions(
     transactionIds.forEach((id, index) => {
       if (!isUuid(id)) throw invalid([{ field: `ids[${index}]`, message: 'is not a uuid' }])
     })
-    const rows = await ctx.db
-      .selectFrom('bankTransaction')
-      .select(['id', 'bankEntryId'])
-      .where('tenantId', '=', ctx.tenantId)
-      .where('id', 'in', transactionIds.length > 0 ? [...transactionIds] : [newId()])
-      .execute()
+    const rows =
+      transactionIds.length === 0
+        ? []
+        : await ctx.db
+            .selectFrom('bankTransaction')
+            .select(['id', 'bankEntryId'])
+            .where('tenantId', '=', ctx.tenantId)
+            .where('id', 'in', [...transactionIds])
+            .execute()
     const known = new Set(rows.map((r) => r.id))
     const unknown = transactionIds.findIndex((id) => !known.has(id))
     if (unknown >= 0) {
