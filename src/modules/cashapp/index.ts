@@ -1,5 +1,5 @@
 import type { O2cModule } from '../../platform.js'
-import { bankCommands } from './commands.js'
+import { bankCommands, cashappCommands } from './commands.js'
 import './errors.js'
 import { cashappRoutes } from './routes.js'
 
@@ -22,6 +22,18 @@ export {
   loadRateLookup,
   putCashApplicationSettings,
 } from './book-loader.js'
+export {
+  type ExportedTransaction,
+  type ExportFormat,
+  exportCashApplication,
+  exportCsvColumns,
+} from './export.js'
+export {
+  type BankImportAndApply,
+  type ImportAndApplyOptions,
+  importAndApplyBankFile,
+  importAndApplyStatements,
+} from './import-and-apply.js'
 export {
   getEntryTransactions,
   listBankTransactions,
@@ -55,5 +67,8 @@ export {
 export const cashappModule: O2cModule = {
   name: 'cashapp',
   routes: cashappRoutes,
-  commands: bankCommands,
+  commands: (program, cli) => {
+    bankCommands(program, cli)
+    cashappCommands(program, cli)
+  },
 }
