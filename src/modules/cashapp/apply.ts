@@ -153,6 +153,7 @@ async function matchChunk(
       if (known && known.status !== 'suggested' && known.status !== 'unmatched') continue
       const outcome = matchTransaction(run.book, transaction, { rate: run.rate })
       const result = transactionResult(known?.id ?? newId(), entryId, index, transaction, outcome)
+      result.matchedBefore = known !== undefined
       results.push(result)
       counts.transactions++
       if (outcome.status === 'auto' && outcome.candidates[0]) {
@@ -215,7 +216,9 @@ function transactionResult(
     decision: outcome.status,
     notes: outcome.notes,
     status: outcome.status === 'auto' ? 'applied' : outcome.status,
-    candidates: outcome.candidates,
+    // An automatic answer keeps the candidate applied only: the others are of no use once
+    // it is applied (a re-match after un-applying asks the matching again).
+    candidates: outcome.status === 'auto' ? outcome.candidates.slice(0, 1) : outcome.candidates,
   }
 }
 
@@ -378,7 +381,10 @@ async function applyPlanned(
   const journal = await postJournalEntries(
     ctx,
     applications.map(({ paymentId, planned: p }) => journalEntryOf(p, paymentId, codes, vat, open)),
+    // Audited below, one event per application naming its journal entry and lines.
+    { audit: false },
   )
+  lap('application rows')
   const applicationRows = applications.map(({ id, paymentId, planned: p }, index) => ({
     id,
     bank_transaction_id: p.transactionId,
@@ -441,6 +447,11 @@ async function applyPlanned(
       customer_id: p.customerId,
       payment_id: paymentId,
       journal_entry_id: journal[index].id,
+      journal_lines: journal[index].lines.map((l) => ({
+        account_code: l.accountCode,
+        debit: formatAmount(l.debitMinor, l.currency),
+        credit: formatAmount(l.creditMinor, l.currency),
+      })),
       currency: p.currency,
       payment: formatAmount(p.paymentMinor, p.currency),
       unapplied: formatAmount(p.unappliedMinor, p.currency),
@@ -460,6 +471,7 @@ async function applyPlanned(
   for (let start = 0; start < audits.length; start += rowsPerStatement) {
     await recordAuditBatch(ctx, audits.slice(start, start + rowsPerStatement))
   }
+  lap('end of apply')
   return applicationIds
 }
 
