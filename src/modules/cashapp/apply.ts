@@ -384,7 +384,6 @@ async function applyPlanned(
     // Audited below, one event per application naming its journal entry and lines.
     { audit: false },
   )
-  lap('application rows')
   const applicationRows = applications.map(({ id, paymentId, planned: p }, index) => ({
     id,
     bank_transaction_id: p.transactionId,
@@ -471,7 +470,6 @@ async function applyPlanned(
   for (let start = 0; start < audits.length; start += rowsPerStatement) {
     await recordAuditBatch(ctx, audits.slice(start, start + rowsPerStatement))
   }
-  lap('end of apply')
   return applicationIds
 }
 
