@@ -49,33 +49,25 @@ async function main() {
 }
 
 async function volumeRun(platform: Platform) {
-  const s = generateStatements(7, {
-    customers: job.customers,
-    invoicesPerCustomer: 10,
-    transactions: job.transactions,
-  })
-  const customerIds = new Map(s.customers.map((c, i) => [c.customerId, customerUuid(i + 1)]))
-  const invoiceIds = new Map(s.openItems.map((item, i) => [item.invoiceId, invoiceUuid(i + 1)]))
   await createTenant(platform.store, { slug: 'bench-apply', name: 'Bench B.V.' }, 'bench')
   const scope = await tenantScope(platform, 'bench-apply')
   const setupStarted = performance.now()
-  await inTenant(platform.store, scope, (ctx) => writeTenant(ctx, s, customerIds, invoiceIds))
+  // The generator's data is dropped once written: only the statement, the truth and the id
+  // maps stay in memory while the import runs, as in a process that imports a file.
+  const prepared = await prepare(platform, scope)
   const setupSeconds = (performance.now() - setupStarted) / 1000
+  const { events, advices, truthOf, byInvoiceUuid, byCustomerUuid } = prepared
 
-  const events = statementOf(s.transactions.map((t) => t.entry))
   const started = performance.now()
   const summary = await inTenant(
     platform.store,
     scope,
-    (ctx) =>
-      importAndApplyStatements(ctx, stream(events), { fileName: 'bench.xml', advices: s.advices }),
+    (ctx) => importAndApplyStatements(ctx, stream(events), { fileName: 'bench.xml', advices }),
     platform.clock,
   )
   const seconds = (performance.now() - started) / 1000
 
   // Every automatic application against the ground truth.
-  const byInvoiceUuid = new Map([...invoiceIds].map(([id, uuid]) => [uuid, id]))
-  const byCustomerUuid = new Map([...customerIds].map(([id, uuid]) => [uuid, id]))
   const applied = await inTenant(platform.store, scope, async (ctx) => {
     const { rows } = await sql<{
       bankReference: string
@@ -94,7 +86,6 @@ async function volumeRun(platform: Platform) {
         and a.applied_by = 'matching'`.execute(ctx.db)
     return rows
   })
-  const truthOf = new Map(s.transactions.map((t) => [t.entry.bankReference, t.truth]))
   let wrong = 0
   const wrongCases = new Map<string, number>()
   for (const a of applied) {
@@ -108,15 +99,15 @@ async function volumeRun(platform: Platform) {
     }
     // A foreign-currency payment's amount is in the invoice's currency here (the truth leaves
     // it open), so isRight compares invoices and customer only for those.
-    if (!truth || !truth.autoAllowed || !isRight(candidate as never, truth)) {
+    if (!truth?.autoAllowed || !isRight(candidate as never, truth)) {
       wrong++
       const kase = truth?.case ?? '?'
       wrongCases.set(kase, (wrongCases.get(kase) ?? 0) + 1)
     }
   }
   return {
-    customers: s.customers.length,
-    openInvoices: s.openItems.length,
+    customers: prepared.customers,
+    openInvoices: prepared.openInvoices,
     entries: summary.entries,
     setupSeconds,
     seconds,
@@ -124,6 +115,26 @@ async function volumeRun(platform: Platform) {
     autoChecked: applied.length,
     wrongAuto: wrong,
     wrongCases: Object.fromEntries(wrongCases),
+  }
+}
+
+async function prepare(platform: Platform, scope: Awaited<ReturnType<typeof tenantScope>>) {
+  const s = generateStatements(7, {
+    customers: job.customers,
+    invoicesPerCustomer: 10,
+    transactions: job.transactions,
+  })
+  const customerIds = new Map(s.customers.map((c, i) => [c.customerId, customerUuid(i + 1)]))
+  const invoiceIds = new Map(s.openItems.map((item, i) => [item.invoiceId, invoiceUuid(i + 1)]))
+  await inTenant(platform.store, scope, (ctx) => writeTenant(ctx, s, customerIds, invoiceIds))
+  return {
+    customers: s.customers.length,
+    openInvoices: s.openItems.length,
+    events: statementOf(s.transactions.map((t) => t.entry)),
+    advices: s.advices,
+    truthOf: new Map(s.transactions.map((t) => [t.entry.bankReference, t.truth])),
+    byInvoiceUuid: new Map([...invoiceIds].map(([id, uuid]) => [uuid, id])),
+    byCustomerUuid: new Map([...customerIds].map(([id, uuid]) => [uuid, id])),
   }
 }
 

@@ -125,27 +125,59 @@ export async function matchAndApplyEntries(
     book: await loadMatchBook(ctx, { advices: options.advices }),
     rate: await loadRateLookup(ctx),
   }
+  // Matching is this process's work, writing the database's: while one chunk is written the
+  // next is matched (matching yields now and then), so on PostgreSQL both cores work. At most
+  // one chunk is being written; its writes run in order on the transaction's connection.
+  // A chunk's entries are read while no write is in flight: one statement at a time on the
+  // connection.
+  const chunks: string[][] = []
   for (let start = 0; start < entryIds.length; start += entriesPerChunk) {
-    const chunk = entryIds.slice(start, start + entriesPerChunk)
-    await matchChunk(ctx, run, await loadEntries(ctx, chunk), counts)
-    await refreshEntryStatuses(ctx, chunk)
+    chunks.push(entryIds.slice(start, start + entriesPerChunk))
+  }
+  const read = async (chunk: string[]) => ({
+    chunk,
+    entries: await loadEntries(ctx, chunk),
+    stored: await storedTransactions(ctx, chunk),
+  })
+  let writing: Promise<void> | undefined
+  try {
+    let next = await read(chunks[0])
+    for (let index = 0; index < chunks.length; index++) {
+      const { chunk, entries, stored } = next
+      const matched = await matchEntries(run, entries, stored, counts)
+      await writing
+      if (index + 1 < chunks.length) next = await read(chunks[index + 1])
+      writing = writeMatched(ctx, matched, counts).then(() => refreshEntryStatuses(ctx, chunk))
+      writing.catch(() => {}) // its error is thrown where it is awaited
+    }
+    await writing
+  } catch (error) {
+    // Never leave a statement running on the transaction that is about to roll back.
+    await writing?.catch(() => {})
+    throw error
   }
   return counts
 }
 
-async function matchChunk(
-  ctx: Ctx,
+type Matched = {
+  results: TransactionResult[]
+  undoing: { result: TransactionResult; transaction: BankEntry }[]
+  auto: { result: TransactionResult; planned: Planned }[]
+}
+
+// Transactions matched between two yields to the event loop: long enough that yielding costs
+// nothing, short enough that a write waiting for its turn is not held up (≈ 20–50 ms).
+const transactionsPerSlice = 100
+
+/** What the matching says of each transaction that waits (or was never matched). */
+async function matchEntries(
   run: RunContext,
   entries: StoredEntry[],
+  stored: Awaited<ReturnType<typeof storedTransactions>>,
   counts: CashApplicationCounts,
-): Promise<void> {
-  const stored = await storedTransactions(
-    ctx,
-    entries.map((e) => e.id),
-  )
-  const results: TransactionResult[] = []
-  const undoing: { result: TransactionResult; transaction: BankEntry }[] = []
-  const auto: { result: TransactionResult; planned: Planned }[] = []
+): Promise<Matched> {
+  const matched: Matched = { results: [], undoing: [], auto: [] }
+  let sinceYield = 0
   for (const { id: entryId, entry } of entries) {
     for (const [index, transaction] of transactionsOf(entry).entries()) {
       const known = stored.get(`${entryId}:${index}`)
@@ -154,21 +186,36 @@ async function matchChunk(
       const outcome = matchTransaction(run.book, transaction, { rate: run.rate })
       const result = transactionResult(known?.id ?? newId(), entryId, index, transaction, outcome)
       result.matchedBefore = known !== undefined
-      results.push(result)
+      matched.results.push(result)
       counts.transactions++
       if (outcome.status === 'auto' && outcome.candidates[0]) {
-        auto.push({ result, planned: plan(result, transaction, outcome.candidates[0], 'matching') })
+        const planned = plan(result, transaction, outcome.candidates[0], 'matching')
+        matched.auto.push({ result, planned })
       } else if (notAPayment(transaction)) {
-        undoing.push({ result, transaction })
+        matched.undoing.push({ result, transaction })
+      }
+      if (++sinceYield >= transactionsPerSlice) {
+        sinceYield = 0
+        await new Promise((resolve) => setImmediate(resolve))
       }
     }
   }
+  return matched
+}
+
+/** Stores a chunk's answers, applies the automatic ones that still fit, undoes what returns undo. */
+async function writeMatched(
+  ctx: Ctx,
+  { results, undoing, auto }: Matched,
+  counts: CashApplicationCounts,
+): Promise<void> {
   // What is open now, under lock: two transactions of a run may pay the same invoice, and
   // the book was read before the run applied anything.
   const open = await lockOpenAmounts(
     ctx,
     auto.flatMap(({ planned }) => invoiceIdsOf(planned)),
   )
+  const locked = new Map(open)
   const applying: Planned[] = []
   for (const { result, planned } of auto) {
     const refusal = checkAgainstOpen(planned, open)
@@ -182,7 +229,7 @@ async function matchChunk(
     }
   }
   await saveMatchResults(ctx, results)
-  await applyPlanned(ctx, applying, open)
+  await applyPlanned(ctx, applying, locked)
   for (const { result, transaction } of undoing) {
     if (await undoReturned(ctx, result, transaction)) counts.reversed++
   }
@@ -305,7 +352,7 @@ const ledgerPurposes: AccountPurpose[] = [
 /**
  * Applies planned applications in bulk: settlements, payments with allocations, one journal
  * entry each, the applications with their lines, and one audit event each. The plans were
- * checked against `open` (read under lock in this transaction).
+ * checked against `open`: what lockOpenAmounts read in this transaction, before any of them.
  */
 async function applyPlanned(
   ctx: Ctx,
@@ -352,7 +399,7 @@ async function applyPlanned(
     }
     return { id, paymentId, planned: p, lines }
   })
-  await settleInvoicesInBulk(ctx, settlements)
+  await settleInvoicesInBulk(ctx, settlements, { locked: open })
   await recordBankPaymentsInBulk(
     ctx,
     applications.map(({ paymentId, planned: p, lines }) => ({
@@ -684,6 +731,7 @@ export async function applyCandidate(
   const planned = plan(result, transaction, candidate, 'person')
   await checkManualWriteOffs(ctx, planned)
   const open = await lockOpenAmounts(ctx, invoiceIdsOf(planned))
+  const locked = new Map(open)
   const refusal = checkAgainstOpen(planned, open)
   if (refusal) {
     throw domainError(
@@ -694,7 +742,7 @@ export async function applyCandidate(
       },
     )
   }
-  await applyPlanned(ctx, [planned], open)
+  await applyPlanned(ctx, [planned], locked)
   const links: { kind: 'iban' | 'payer_name'; key: string; customerId: string }[] = []
   if (transaction.counterparty.iban) {
     links.push({

@@ -304,11 +304,21 @@ const settlementsPerStatement = 10_000
 export async function settleInvoicesInBulk(
   ctx: Ctx,
   inputs: readonly BulkSettlementInput[],
+  options: {
+    /**
+     * What lockOpenAmounts gave the caller in this transaction for (at least) these invoices,
+     * with nothing settled on them since: spares locking and reading them a second time.
+     */
+    locked?: ReadonlyMap<string, OpenAmount>
+  } = {},
 ): Promise<Settlement[]> {
   if (inputs.length === 0) return []
-  const open = await lockOpenAmounts(
-    ctx,
-    inputs.map((i) => i.invoiceId),
+  const open = new Map(
+    options.locked ??
+      (await lockOpenAmounts(
+        ctx,
+        inputs.map((i) => i.invoiceId),
+      )),
   )
   const today = calendarDateAt(ctx.now, ctx.timeZone)
   const settlements: Settlement[] = []
@@ -465,4 +475,83 @@ export async function vatBreakdownOf(
     byInvoice.set(r.invoiceId, list)
   }
   return byInvoice
+}
+
+export type BulkOpenItem = {
+  invoiceId: string
+  number: string
+  customerId: string
+  currency: string
+  openMinor: bigint
+  issueDate: CalendarDate
+  dueDate: CalendarDate
+  paymentReference: string | null
+  /** The early-payment discount of the invoice's terms, when it has one. */
+  discountMinor: bigint | null
+  discountUntil: CalendarDate | null
+}
+
+/**
+ * Every open item with something open (of these customers, when given), with its discount
+ * terms: cash application's book. The same numbers as invoice_open_item, but computed in one
+ * pass (settlements summed per invoice with a hash join) instead of an index look-up per
+ * invoice, which is what 200,000 open items, or one customer's 100,000, need.
+ */
+export async function openItemsInBulk(
+  ctx: Ctx,
+  filter: { customerIds?: readonly string[] } = {},
+): Promise<BulkOpenItem[]> {
+  const only = filter.customerIds
+    ? sql`and i.customer_id = any(${filter.customerIds as string[]}::uuid[])`
+    : sql``
+  const { rows } = await sql<{
+    invoiceId: string
+    number: string
+    customerId: string
+    currency: string
+    openMinor: string
+    issueDate: unknown
+    dueDate: unknown
+    paymentReference: string | null
+    discountMinor: string | null
+    discountUntil: string | null
+  }>`
+    with items as (
+      select i.id, i.number, i.customer_id, i.currency, i.issue_date, i.due_date,
+        i.payment_reference, i.payable_minor, i.payment_terms
+      from invoice i
+      where i.tenant_id = ${ctx.tenantId} and i.status = 'issued'
+        and i.document_type = 'invoice' ${only}
+    ), settled as (
+      select st.invoice_id, sum(st.amount_minor)::bigint as settled_minor
+      from invoice_settlement st
+      join items on items.id = st.invoice_id
+      where st.tenant_id = ${ctx.tenantId}
+      group by st.invoice_id
+    )
+    select items.id as invoice_id, items.number, items.customer_id, items.currency,
+      (items.payable_minor - coalesce(settled.settled_minor, 0))::text as open_minor,
+      items.issue_date, items.due_date, items.payment_reference,
+      items.payment_terms -> 'discount' ->> 'amount_minor' as discount_minor,
+      items.payment_terms -> 'discount' ->> 'due_date' as discount_until
+    from items left join settled on settled.invoice_id = items.id
+    where items.payable_minor - coalesce(settled.settled_minor, 0) > 0`.execute(ctx.db)
+  return rows.map((r) => ({
+    invoiceId: r.invoiceId,
+    number: r.number,
+    customerId: r.customerId,
+    currency: r.currency,
+    openMinor: BigInt(r.openMinor),
+    issueDate: dateText(r.issueDate),
+    dueDate: dateText(r.dueDate),
+    paymentReference: r.paymentReference,
+    discountMinor:
+      r.discountMinor && /^\d+$/.test(r.discountMinor) ? BigInt(r.discountMinor) : null,
+    discountUntil: r.discountMinor ? r.discountUntil : null,
+  }))
+}
+
+/** A date column as text, whichever way the driver parsed it. */
+function dateText(value: unknown): CalendarDate {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value)
 }
