@@ -496,6 +496,49 @@ describe('the worklist acts: apply, un-apply, re-match, learning', () => {
   })
 }, 120_000)
 
+describe('a statement is applied chunk by chunk', () => {
+  test('a second payment of an invoice settled earlier in the run becomes a suggestion', async () => {
+    const tenant = await testTenant(platform)
+    const invoices = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx)
+      return [
+        await arrangeOpenInvoice(ctx, customer.id, 100_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 200_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 300_00n),
+      ]
+    })
+    const pay = (reference: string, invoice: (typeof invoices)[number], amount: string) =>
+      bankEntry({
+        amount,
+        bankReference: reference,
+        remittance: { unstructured: null, structuredReference: invoice.paymentReference },
+      })
+    const summary = await tenant.run((ctx) =>
+      importAndApplyStatements(
+        ctx,
+        eventStream(
+          statementEvents({
+            entries: [
+              pay('CHUNK-1', invoices[0], '121.00'),
+              pay('CHUNK-2', invoices[1], '242.00'),
+              pay('CHUNK-3', invoices[2], '100.00'),
+              pay('CHUNK-4', invoices[0], '121.00'),
+              pay('CHUNK-5', invoices[2], '263.00'),
+            ],
+          }),
+        ),
+        { fileName: 'chunks.xml', entriesPerChunk: 2 },
+      ),
+    )
+    expect(summary.matching).toMatchObject({ transactions: 5, applied: 4, suggested: 1 })
+    const twice = await transactionOf(tenant, 'CHUNK-4')
+    expect(twice.status).toBe('suggested')
+    expect(twice.notes.join(' ')).toContain('open now')
+    for (const invoice of invoices) expect(await open(tenant, invoice.id)).toBe('0.00')
+    await tenant.run(expectReceivableEqualsOpenItems)
+  })
+}, 60_000)
+
 describe('repeating is harmless, and a failure leaves nothing', () => {
   test('re-importing the same statement applies nothing twice', async () => {
     const tenant = await testTenant(platform)

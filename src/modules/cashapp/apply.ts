@@ -77,6 +77,8 @@ export const entriesPerChunk = 5_000
 export type MatchRunOptions = {
   /** Parsed remittance advices for the book (another stage's table; default none). */
   advices?: readonly RemittanceAdvice[]
+  /** Entries per chunk; entriesPerChunk unless a test needs small chunks. */
+  entriesPerChunk?: number
 }
 
 /** What the run applies: one candidate, checked against what is open now. */
@@ -131,8 +133,9 @@ export async function matchAndApplyEntries(
   // A chunk's entries are read while no write is in flight: one statement at a time on the
   // connection.
   const chunks: string[][] = []
-  for (let start = 0; start < entryIds.length; start += entriesPerChunk) {
-    chunks.push(entryIds.slice(start, start + entriesPerChunk))
+  const size = options.entriesPerChunk ?? entriesPerChunk
+  for (let start = 0; start < entryIds.length; start += size) {
+    chunks.push(entryIds.slice(start, start + size))
   }
   const read = async (chunk: string[]) => ({
     chunk,
