@@ -9,6 +9,7 @@ import {
   type BulkSettlementInput,
   lockOpenAmounts,
   type OpenAmount,
+  openAmount,
   reverseSettlement,
   settleInvoicesInBulk,
   vatBreakdownOf,
@@ -935,9 +936,9 @@ async function manualCandidate(
     .where('id', '=', manual.customerId)
     .executeTakeFirst()
   if (!customer) throw notFound('customer', manual.customerId)
-  // The invoices' currency, else the customer's.
-  const invoices = ids.length > 0 ? await lockOpenAmounts(ctx, ids) : new Map<string, OpenAmount>()
-  const currency = invoices.values().next().value?.currency ?? customer.currency
+  // The invoices' currency (all of them are checked against it, under lock, when applied),
+  // else the customer's.
+  const currency = ids[0] ? (await openAmount(ctx, ids[0])).currency : customer.currency
   const bankMinor = parseAmount(transaction.amount, transaction.currency) ?? 0n
   const paymentMinor =
     currency === transaction.currency
