@@ -484,10 +484,14 @@ async function applyPlanned(
         as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
         amount_minor text, settlement_id uuid)`.execute(ctx.db)
   }
-  await setTransactionStatuses(
-    ctx,
-    planned.map((p) => ({ id: p.transactionId, status: 'applied' as const })),
-  )
+  // The run stored its transactions as applied already; a person's apply sets it here.
+  const waiting = planned.filter((p) => p.appliedBy === 'person')
+  if (waiting.length > 0) {
+    await setTransactionStatuses(
+      ctx,
+      waiting.map((p) => ({ id: p.transactionId, status: 'applied' as const })),
+    )
+  }
   const audits: AuditEntry[] = applications.map(({ id, paymentId, planned: p, lines }, index) => ({
     entityType: 'cash_application',
     entityId: id,

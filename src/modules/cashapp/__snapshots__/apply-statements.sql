@@ -258,12 +258,6 @@ from jsonb_to_recordset($2::jsonb)
 as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
 amount_minor text, settlement_id uuid)
 
-update bank_transaction t set status = r.status,
-reverses_transaction_id = r.reverses_transaction_id
-from jsonb_to_recordset($1::jsonb) as r(id uuid, status text,
-reverses_transaction_id uuid)
-where t.tenant_id = $2 and t.id = r.id
-
 update bank_entry e set status = s.status, matched_at = $1::timestamptz,
 matched_by = $2
 from (
