@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { bankImport } from './bank-import.js'
 import { billingRun } from './billing-run.js'
+import { cashApply } from './cash-apply.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -27,6 +28,7 @@ const benchmarks: Benchmark[] = [
   openItemsImport,
   bankImport,
   cashappQuality,
+  cashApply,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

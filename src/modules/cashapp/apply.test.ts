@@ -12,6 +12,7 @@ import { trialBalance } from '../ledger/index.js'
 import { getPayment } from '../payments/index.js'
 import { applyCandidate, rematchEntries, unapplyEntry } from './apply.js'
 import type { BankEntry } from './bank-files/model.js'
+import { type ExportedTransaction, exportCashApplication } from './export.js'
 import { importAndApplyStatements } from './import-and-apply.js'
 import { getEntryTransactions } from './match-store.js'
 import {
@@ -495,6 +496,49 @@ describe('the worklist acts: apply, un-apply, re-match, learning', () => {
   })
 }, 120_000)
 
+describe('a statement is applied chunk by chunk', () => {
+  test('a second payment of an invoice settled earlier in the run becomes a suggestion', async () => {
+    const tenant = await testTenant(platform)
+    const invoices = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx)
+      return [
+        await arrangeOpenInvoice(ctx, customer.id, 100_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 200_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 300_00n),
+      ]
+    })
+    const pay = (reference: string, invoice: (typeof invoices)[number], amount: string) =>
+      bankEntry({
+        amount,
+        bankReference: reference,
+        remittance: { unstructured: null, structuredReference: invoice.paymentReference },
+      })
+    const summary = await tenant.run((ctx) =>
+      importAndApplyStatements(
+        ctx,
+        eventStream(
+          statementEvents({
+            entries: [
+              pay('CHUNK-1', invoices[0], '121.00'),
+              pay('CHUNK-2', invoices[1], '242.00'),
+              pay('CHUNK-3', invoices[2], '100.00'),
+              pay('CHUNK-4', invoices[0], '121.00'),
+              pay('CHUNK-5', invoices[2], '263.00'),
+            ],
+          }),
+        ),
+        { fileName: 'chunks.xml', entriesPerChunk: 2 },
+      ),
+    )
+    expect(summary.matching).toMatchObject({ transactions: 5, applied: 4, suggested: 1 })
+    const twice = await transactionOf(tenant, 'CHUNK-4')
+    expect(twice.status).toBe('suggested')
+    expect(twice.notes.join(' ')).toContain('open now')
+    for (const invoice of invoices) expect(await open(tenant, invoice.id)).toBe('0.00')
+    await tenant.run(expectReceivableEqualsOpenItems)
+  })
+}, 60_000)
+
 describe('repeating is harmless, and a failure leaves nothing', () => {
   test('re-importing the same statement applies nothing twice', async () => {
     const tenant = await testTenant(platform)
@@ -552,3 +596,67 @@ describe('repeating is harmless, and a failure leaves nothing', () => {
     })
   })
 }, 120_000)
+
+describe('the export gives, per bank transaction, the status and the allocations', () => {
+  test('json and csv, filtered by statement', async () => {
+    const tenant = await testTenant(platform)
+    const [one, two] = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx)
+      return [
+        await arrangeOpenInvoice(ctx, customer.id, 100_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 200_00n),
+      ]
+    })
+    const summary = await importEntries(tenant, [
+      bankEntry({
+        amount: '121.00',
+        bankReference: 'EXP-AUTO',
+        remittance: { unstructured: null, structuredReference: one.paymentReference },
+      }),
+      bankEntry({
+        amount: '10.00',
+        sign: 'D',
+        bankReference: 'EXP-DEBIT',
+        remittance: { unstructured: 'kosten', structuredReference: null },
+      }),
+      bankEntry({
+        amount: '100.00',
+        bankReference: 'EXP-PART',
+        remittance: { unstructured: `factuur ${two.number}`, structuredReference: null },
+        counterparty: { name: 'Onbekend', iban: null, bic: null },
+      }),
+    ])
+    const statementId = summary.perStatement[0].statementId
+    const exported = async (format: 'json' | 'csv', filter = { statementId }) => {
+      let text = ''
+      await tenant.run((ctx) =>
+        exportCashApplication(ctx, filter, format, (t) => {
+          text += t
+        }),
+      )
+      return text
+    }
+    const rows = JSON.parse(await exported('json')) as ExportedTransaction[]
+    const byRef = Object.fromEntries(rows.map((r) => [r.entry_ref, r]))
+    expect(byRef['EXP-AUTO']).toEqual({
+      entry_ref: 'EXP-AUTO',
+      status: 'auto',
+      allocations: [{ invoice_number: one.number, amount: '121.00' }],
+    })
+    expect(byRef['EXP-DEBIT']).toEqual({
+      entry_ref: 'EXP-DEBIT',
+      status: 'unmatched',
+      allocations: [],
+    })
+    expect(rows).toHaveLength(3)
+    const csv = (await exported('csv')).trim().split('\r\n')
+    expect(csv[0]).toBe('entry_ref,status,invoice_number,amount')
+    expect(csv).toContain(`EXP-AUTO,auto,${one.number},121.00`)
+    expect(csv).toContain('EXP-DEBIT,unmatched,,')
+    // Another statement's filter finds none of these.
+    const none = JSON.parse(
+      await exported('json', { statementId: '01900000-0000-7000-8000-000000000000' }),
+    )
+    expect(none).toEqual([])
+  })
+}, 60_000)

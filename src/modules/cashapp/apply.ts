@@ -9,6 +9,7 @@ import {
   type BulkSettlementInput,
   lockOpenAmounts,
   type OpenAmount,
+  openAmount,
   reverseSettlement,
   settleInvoicesInBulk,
   vatBreakdownOf,
@@ -78,6 +79,8 @@ export const entriesPerChunk = 5_000
 export type MatchRunOptions = {
   /** Parsed remittance advices for the book (another stage's table; default none). */
   advices?: readonly RemittanceAdvice[]
+  /** Entries per chunk; entriesPerChunk unless a test needs small chunks. */
+  entriesPerChunk?: number
 }
 
 /** What the run applies: one candidate, checked against what is open now. */
@@ -126,32 +129,66 @@ export async function matchAndApplyEntries(
     book: await loadMatchBook(ctx, { advices: options.advices }),
     rate: await loadRateLookup(ctx),
   }
-  for (let start = 0; start < entryIds.length; start += entriesPerChunk) {
-    const chunk = entryIds.slice(start, start + entriesPerChunk)
-    await matchChunk(ctx, run, await loadEntries(ctx, chunk), counts)
-    await refreshEntryStatuses(ctx, chunk)
+  // Matching is this process's work, writing the database's: while one chunk is written the
+  // next is matched (matching yields now and then), so on PostgreSQL both cores work. At most
+  // one chunk is being written; its writes run in order on the transaction's connection.
+  // A chunk's entries are read while no write is in flight: one statement at a time on the
+  // connection.
+  const chunks: string[][] = []
+  const size = options.entriesPerChunk ?? entriesPerChunk
+  for (let start = 0; start < entryIds.length; start += size) {
+    chunks.push(entryIds.slice(start, start + size))
+  }
+  const read = async (chunk: string[]) => {
+    const entries = await loadEntries(ctx, chunk)
+    const stored = await storedTransactions(ctx, chunk)
+    // What people rejected is not offered again (rejections.ts).
+    const rejected = await rejectionsOf(
+      ctx,
+      [...stored.values()].map((t) => t.id),
+    )
+    return { chunk, entries, stored, rejected }
+  }
+  let writing: Promise<void> | undefined
+  try {
+    let next = await read(chunks[0])
+    for (let index = 0; index < chunks.length; index++) {
+      const { chunk, entries, stored, rejected } = next
+      const matched = await matchEntries(run, entries, stored, rejected, counts)
+      await writing
+      if (index + 1 < chunks.length) next = await read(chunks[index + 1])
+      writing = writeMatched(ctx, matched, counts).then(() => refreshEntryStatuses(ctx, chunk))
+      writing.catch(() => {}) // its error is thrown where it is awaited
+    }
+    await writing
+  } catch (error) {
+    // Never leave a statement running on the transaction that is about to roll back.
+    await writing?.catch(() => {})
+    throw error
   }
   return counts
 }
 
-async function matchChunk(
-  ctx: Ctx,
+type Matched = {
+  results: TransactionResult[]
+  undoing: { result: TransactionResult; transaction: BankEntry }[]
+  auto: { result: TransactionResult; planned: Planned }[]
+}
+
+// Transactions matched between two yields to the event loop: long enough that yielding costs
+// nothing, short enough that a write waiting for its turn is not held up (≈ 20–50 ms).
+const transactionsPerSlice = 100
+
+/** What the matching says of each transaction that waits (or was never matched). */
+async function matchEntries(
   run: RunContext,
   entries: StoredEntry[],
+  stored: Awaited<ReturnType<typeof storedTransactions>>,
+  rejected: Awaited<ReturnType<typeof rejectionsOf>>,
   counts: CashApplicationCounts,
-): Promise<void> {
-  const stored = await storedTransactions(
-    ctx,
-    entries.map((e) => e.id),
-  )
-  // What people rejected is not offered again (rejections.ts).
-  const rejected = await rejectionsOf(
-    ctx,
-    [...stored.values()].map((t) => t.id),
-  )
-  const results: TransactionResult[] = []
-  const undoing: { result: TransactionResult; transaction: BankEntry }[] = []
-  const auto: { result: TransactionResult; planned: Planned }[] = []
+): Promise<Matched> {
+  const matched: Matched = { results: [], undoing: [], auto: [] }
+  let sinceYield = 0
   for (const { id: entryId, entry } of entries) {
     for (const [index, transaction] of transactionsOf(entry).entries()) {
       const known = stored.get(`${entryId}:${index}`)
@@ -162,21 +199,37 @@ async function matchChunk(
         known ? rejected.get(known.id) : undefined,
       )
       const result = transactionResult(known?.id ?? newId(), entryId, index, transaction, outcome)
-      results.push(result)
+      result.matchedBefore = known !== undefined
+      matched.results.push(result)
       counts.transactions++
       if (outcome.status === 'auto' && outcome.candidates[0]) {
-        auto.push({ result, planned: plan(result, transaction, outcome.candidates[0], 'matching') })
+        const planned = plan(result, transaction, outcome.candidates[0], 'matching')
+        matched.auto.push({ result, planned })
       } else if (notAPayment(transaction)) {
-        undoing.push({ result, transaction })
+        matched.undoing.push({ result, transaction })
+      }
+      if (++sinceYield >= transactionsPerSlice) {
+        sinceYield = 0
+        await new Promise((resolve) => setImmediate(resolve))
       }
     }
   }
+  return matched
+}
+
+/** Stores a chunk's answers, applies the automatic ones that still fit, undoes what returns undo. */
+async function writeMatched(
+  ctx: Ctx,
+  { results, undoing, auto }: Matched,
+  counts: CashApplicationCounts,
+): Promise<void> {
   // What is open now, under lock: two transactions of a run may pay the same invoice, and
   // the book was read before the run applied anything.
   const open = await lockOpenAmounts(
     ctx,
     auto.flatMap(({ planned }) => invoiceIdsOf(planned)),
   )
+  const locked = new Map(open)
   const applying: Planned[] = []
   for (const { result, planned } of auto) {
     const refusal = checkAgainstOpen(planned, open)
@@ -190,7 +243,7 @@ async function matchChunk(
     }
   }
   await saveMatchResults(ctx, results)
-  await applyPlanned(ctx, applying, open)
+  await applyPlanned(ctx, applying, locked)
   for (const { result, transaction } of undoing) {
     if (await undoReturned(ctx, result, transaction)) counts.reversed++
   }
@@ -224,7 +277,9 @@ function transactionResult(
     decision: outcome.status,
     notes: outcome.notes,
     status: outcome.status === 'auto' ? 'applied' : outcome.status,
-    candidates: outcome.candidates,
+    // An automatic answer keeps the candidate applied only: the others are of no use once
+    // it is applied (a re-match after un-applying asks the matching again).
+    candidates: outcome.status === 'auto' ? outcome.candidates.slice(0, 1) : outcome.candidates,
   }
 }
 
@@ -311,7 +366,7 @@ const ledgerPurposes: AccountPurpose[] = [
 /**
  * Applies planned applications in bulk: settlements, payments with allocations, one journal
  * entry each, the applications with their lines, and one audit event each. The plans were
- * checked against `open` (read under lock in this transaction).
+ * checked against `open`: what lockOpenAmounts read in this transaction, before any of them.
  */
 async function applyPlanned(
   ctx: Ctx,
@@ -358,7 +413,7 @@ async function applyPlanned(
     }
     return { id, paymentId, planned: p, lines }
   })
-  await settleInvoicesInBulk(ctx, settlements)
+  await settleInvoicesInBulk(ctx, settlements, { locked: open })
   await recordBankPaymentsInBulk(
     ctx,
     applications.map(({ paymentId, planned: p, lines }) => ({
@@ -387,6 +442,8 @@ async function applyPlanned(
   const journal = await postJournalEntries(
     ctx,
     applications.map(({ paymentId, planned: p }) => journalEntryOf(p, paymentId, codes, vat, open)),
+    // Audited below, one event per application naming its journal entry and lines.
+    { audit: false },
   )
   const applicationRows = applications.map(({ id, paymentId, planned: p }, index) => ({
     id,
@@ -437,10 +494,14 @@ async function applyPlanned(
         as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
         amount_minor text, settlement_id uuid)`.execute(ctx.db)
   }
-  await setTransactionStatuses(
-    ctx,
-    planned.map((p) => ({ id: p.transactionId, status: 'applied' as const })),
-  )
+  // The run stored its transactions as applied already; a person's apply sets it here.
+  const waiting = planned.filter((p) => p.appliedBy === 'person')
+  if (waiting.length > 0) {
+    await setTransactionStatuses(
+      ctx,
+      waiting.map((p) => ({ id: p.transactionId, status: 'applied' as const })),
+    )
+  }
   const audits: AuditEntry[] = applications.map(({ id, paymentId, planned: p, lines }, index) => ({
     entityType: 'cash_application',
     entityId: id,
@@ -450,6 +511,11 @@ async function applyPlanned(
       customer_id: p.customerId,
       payment_id: paymentId,
       journal_entry_id: journal[index].id,
+      journal_lines: journal[index].lines.map((l) => ({
+        account_code: l.accountCode,
+        debit: formatAmount(l.debitMinor, l.currency),
+        credit: formatAmount(l.creditMinor, l.currency),
+      })),
       currency: p.currency,
       payment: formatAmount(p.paymentMinor, p.currency),
       unapplied: formatAmount(p.unappliedMinor, p.currency),
@@ -683,6 +749,7 @@ export async function applyCandidate(
   const planned = plan(result, transaction, candidate, 'person')
   await checkManualWriteOffs(ctx, planned)
   const open = await lockOpenAmounts(ctx, invoiceIdsOf(planned))
+  const locked = new Map(open)
   const refusal = checkAgainstOpen(planned, open)
   if (refusal) {
     throw domainError(
@@ -693,7 +760,7 @@ export async function applyCandidate(
       },
     )
   }
-  await applyPlanned(ctx, [planned], open)
+  await applyPlanned(ctx, [planned], locked)
   const links: { kind: 'iban' | 'payer_name'; key: string; customerId: string }[] = []
   if (transaction.counterparty.iban) {
     links.push({
@@ -883,9 +950,9 @@ async function manualCandidate(
     .where('id', '=', manual.customerId)
     .executeTakeFirst()
   if (!customer) throw notFound('customer', manual.customerId)
-  // The invoices' currency, else the customer's.
-  const invoices = ids.length > 0 ? await lockOpenAmounts(ctx, ids) : new Map<string, OpenAmount>()
-  const currency = invoices.values().next().value?.currency ?? customer.currency
+  // The invoices' currency (all of them are checked against it, under lock, when applied),
+  // else the customer's.
+  const currency = ids[0] ? (await openAmount(ctx, ids[0])).currency : customer.currency
   const bankMinor = parseAmount(transaction.amount, transaction.currency) ?? 0n
   const paymentMinor =
     currency === transaction.currency

@@ -3,7 +3,7 @@ import type { CalendarDate } from '../../core/dates.js'
 import { type Decimal, divideRounded, parseDecimal } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { recordAudit } from '../audit/index.js'
-import { accountingCurrency, listExchangeRates } from '../invoicing/index.js'
+import { accountingCurrency, listExchangeRates, openItemsInBulk } from '../invoicing/index.js'
 import { buildMatchBook, type MatchBook } from './matching/book.js'
 import {
   type CustomerRecord,
@@ -16,7 +16,7 @@ import {
 } from './matching/model.js'
 
 // The matching's book, read from the tenant's tables in a few set-based queries: the open
-// items (invoice_open_item, with the early-payment discount of the invoice's terms), the
+// items (invoicing's openItemsInBulk, with the early-payment discount of the terms), the
 // customers with their IBANs and group, what people taught (learned links), and the tenant's
 // tolerances. Built once per run of match-and-apply; the run keeps it current as it applies.
 
@@ -49,48 +49,25 @@ export async function loadMatchBook(ctx: Ctx, options: LoadBookOptions = {}): Pr
   })
 }
 
-/** Every open item with something open (oldest first per customer is the book's work). */
+/** Every open item with something open, in the matching's shape. */
 export async function loadOpenItems(
   ctx: Ctx,
   customerIds?: readonly string[],
 ): Promise<OpenItem[]> {
-  const only = customerIds
-    ? sql`and o.customer_id = any(${customerIds as string[]}::uuid[])`
-    : sql``
-  const { rows } = await sql<{
-    invoiceId: string
-    number: string
-    customerId: string
-    currency: string
-    openMinor: bigint
-    issueDate: string
-    dueDate: string
-    paymentReference: string | null
-    discountMinor: string | null
-    discountUntil: string | null
-  }>`
-    select o.invoice_id, o.number, o.customer_id, o.currency, o.open_minor, o.issue_date,
-      o.due_date, o.payment_reference,
-      i.payment_terms -> 'discount' ->> 'amount_minor' as discount_minor,
-      i.payment_terms -> 'discount' ->> 'due_date' as discount_until
-    from invoice_open_item o
-    join invoice i on i.tenant_id = o.tenant_id and i.id = o.invoice_id
-    where o.tenant_id = ${ctx.tenantId} and o.open_minor > 0 ${only}`.execute(ctx.db)
+  const rows = await openItemsInBulk(ctx, customerIds ? { customerIds } : {})
   return rows.map((r) => {
     const item: OpenItem = {
       invoiceId: r.invoiceId,
       number: r.number,
       customerId: r.customerId,
       currency: r.currency,
-      openMinor: BigInt(r.openMinor),
-      issueDate: dateText(r.issueDate),
-      dueDate: dateText(r.dueDate),
+      openMinor: r.openMinor,
+      issueDate: r.issueDate,
+      dueDate: r.dueDate,
     }
     if (r.paymentReference) item.paymentReference = r.paymentReference
-    // The discount holds while the invoice is paid whole: a partly paid invoice keeps it
-    // only when its open amount is still the amount the discount was given on.
-    if (r.discountMinor && r.discountUntil && /^\d+$/.test(r.discountMinor)) {
-      item.discountMinor = BigInt(r.discountMinor)
+    if (r.discountMinor !== null && r.discountUntil) {
+      item.discountMinor = r.discountMinor
       item.discountUntil = r.discountUntil
     }
     return item
@@ -113,12 +90,15 @@ export async function loadCustomers(
   }>`
     select c.id, c.number, c.legal_name, c.trading_names,
       -- A group is a parent and its children: the parent's id names it.
-      case when c.parent_id is not null then c.parent_id
-           when exists (select 1 from customer k where k.tenant_id = c.tenant_id
-                        and k.parent_id = c.id) then c.id end as group_id,
-      (select array_agg(ci.iban order by ci.position) from customer_iban ci
-        where ci.tenant_id = c.tenant_id and ci.customer_id = c.id) as ibans
+      coalesce(c.parent_id, parents.id) as group_id, ib.ibans
     from customer c
+    left join (select distinct k.parent_id as id from customer k
+               where k.tenant_id = ${ctx.tenantId} and k.parent_id is not null) parents
+      on parents.id = c.id
+    left join (select ci.customer_id, array_agg(ci.iban order by ci.position) as ibans
+               from customer_iban ci where ci.tenant_id = ${ctx.tenantId}
+               group by ci.customer_id) ib
+      on ib.customer_id = c.id
     where c.tenant_id = ${ctx.tenantId} ${only}`.execute(ctx.db)
   return rows.map((r) => ({
     customerId: r.id,
@@ -234,10 +214,4 @@ export async function loadRateLookup(ctx: Ctx): Promise<RateLookup> {
 function formatScaled(units: bigint, scale: number): string {
   const digits = units.toString().padStart(scale + 1, '0')
   return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`
-}
-
-/** Dates come back as text or Date depending on the driver's parser. */
-function dateText(value: unknown): CalendarDate {
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  return String(value)
 }

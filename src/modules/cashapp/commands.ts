@@ -1,11 +1,16 @@
-import { createReadStream, statSync } from 'node:fs'
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
+import type { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import type { Command } from 'commander'
 import { importProgressBar } from '../../cli/import-progress.js'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
+import { cashappCommand } from './cashapp-command.js'
+import { exportCashApplication } from './export.js'
 import { importAndApplyBankFile } from './import-and-apply.js'
 import { importSummaryToApi } from './routes.js'
 import { getBankStatement, listBankStatements } from './statements.js'
@@ -117,6 +122,50 @@ export function bankCommands(program: Command, cli: CliContext): void {
         ),
         ...(page.next_cursor ? [`More: --cursor ${page.next_cursor}`] : []),
       ])
+    })
+}
+
+/** `o2c cashapp export`: what cash application did, per bank transaction. */
+export function cashappCommands(program: Command, cli: CliContext): void {
+  // The group is shared with the worklist and remittance commands (cashapp-command.ts).
+  const cashapp = cashappCommand(program)
+
+  cashapp
+    .command('export')
+    .description(
+      'Per bank transaction: entry_ref, status (auto, suggested, unmatched) and the allocations ' +
+        'applied (invoice number, amount in the invoice currency)',
+    )
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--statement <id>', "only the entries of this statement (o2c's id)")
+    .option('--since <date>', 'only transactions booked on or after this date (YYYY-MM-DD)')
+    .option('--status <status>', 'only transactions standing so: applied, suggested, unmatched, …')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
+    .option('--json', 'the same as --format json')
+    .action(async (options) => {
+      const platform = await cli.platform('cashapp export')
+      const out: Writable = options.out ? createWriteStream(options.out) : process.stdout
+      const format = options.json ? 'json' : options.format
+      const written = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
+        exportCashApplication(
+          ctx,
+          {
+            ...(options.statement ? { statementId: options.statement } : {}),
+            ...(options.since ? { since: options.since } : {}),
+            ...(options.status ? { status: options.status } : {}),
+          },
+          format,
+          async (text) => {
+            if (!out.write(text)) await once(out, 'drain')
+          },
+        ),
+      )
+      if (options.out) {
+        out.end()
+        await finished(out)
+        process.stderr.write(`Wrote ${written} bank transaction(s) to ${options.out}\n`)
+      }
     })
 }
 

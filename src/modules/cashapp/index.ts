@@ -1,5 +1,5 @@
 import type { O2cModule } from '../../platform.js'
-import { bankCommands } from './commands.js'
+import { bankCommands, cashappCommands } from './commands.js'
 import './errors.js'
 import { cashappRoutes } from './routes.js'
 import { worklistCommands } from './worklist-commands.js'
@@ -24,6 +24,18 @@ export {
   loadRateLookup,
   putCashApplicationSettings,
 } from './book-loader.js'
+export {
+  type ExportedTransaction,
+  type ExportFormat,
+  exportCashApplication,
+  exportCsvColumns,
+} from './export.js'
+export {
+  type BankImportAndApply,
+  type ImportAndApplyOptions,
+  importAndApplyBankFile,
+  importAndApplyStatements,
+} from './import-and-apply.js'
 export {
   getEntryTransactions,
   listBankTransactions,
@@ -78,6 +90,7 @@ export const cashappModule: O2cModule = {
   },
   commands(program, cli) {
     bankCommands(program, cli)
+    cashappCommands(program, cli)
     worklistCommands(program, cli)
   },
 }

@@ -130,6 +130,8 @@ export type TransactionResult = {
   notes: string[]
   status: BankTransactionStatus
   candidates: Candidate[]
+  /** Matched before: its stored candidates are replaced. */
+  matchedBefore?: boolean
 }
 
 /**
@@ -174,12 +176,14 @@ export async function saveMatchResults(
       on conflict (tenant_id, id) do update set decision = excluded.decision,
         notes = excluded.notes, status = excluded.status, matched_at = excluded.matched_at,
         matched_by = excluded.matched_by`.execute(ctx.db)
-    const ids = part.map((t) => t.id)
-    await sql`
-      delete from bank_transaction_candidate
-      where tenant_id = ${ctx.tenantId} and bank_transaction_id = any(${ids}::uuid[])`.execute(
-      ctx.db,
-    )
+    const ids = part.filter((t) => t.matchedBefore).map((t) => t.id)
+    if (ids.length > 0) {
+      await sql`
+        delete from bank_transaction_candidate
+        where tenant_id = ${ctx.tenantId} and bank_transaction_id = any(${ids}::uuid[])`.execute(
+        ctx.db,
+      )
+    }
     const candidates = part.flatMap((t) =>
       t.candidates.map((c, index) => ({
         bank_transaction_id: t.id,

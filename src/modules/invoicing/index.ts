@@ -99,11 +99,13 @@ export {
 } from './queries.js'
 
 export {
+  type BulkOpenItem,
   type BulkSettlementInput,
   listSettlements,
   lockOpenAmounts,
   type OpenAmount,
   openAmount,
+  openItemsInBulk,
   reverseSettlement,
   type Settlement,
   type SettlementInput,
