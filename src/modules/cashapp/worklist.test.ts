@@ -459,6 +459,9 @@ describe('acting on the worklist', () => {
       application: { applied_by: 'matching', lines: [{ invoice_number: invoice.number }] },
     })
     expect(await open(tenant, invoice.id)).toBe('0.00')
+    const applied = await call(app, key, 'POST', `/v1/bank-transactions/${id}/rematch`)
+    expect(applied.status).toBe(409)
+    expect(applied.body.type).toBe('/problems/cashapp.transaction_not_open')
   })
 
   test('manual apply: an over-payment leaves the rest unapplied on the customer', async () => {

@@ -208,7 +208,8 @@ export async function rejectSuggestion(
 /**
  * Matches again, with the book as it is now (new invoices, new learned links), the
  * transactions named (all that wait, without ids) and applies what is certain now. What
- * people rejected is not offered again; applied transactions are left as they are.
+ * people rejected is not offered again. A transaction named that does not wait (applied,
+ * returned, …) is 409; a batch entry's other waiting parts are matched again with it.
  */
 export async function rematchTransactions(
   ctx: Ctx,
@@ -225,7 +226,7 @@ export async function rematchTransactions(
         ? []
         : await ctx.db
             .selectFrom('bankTransaction')
-            .select(['id', 'bankEntryId'])
+            .select(['id', 'bankEntryId', 'transactionIndex', 'status', 'version'])
             .where('tenantId', '=', ctx.tenantId)
             .where('id', 'in', [...transactionIds])
             .execute()
@@ -238,6 +239,8 @@ export async function rematchTransactions(
         { entity: 'bank_transaction', id: transactionIds[unknown], field: `ids[${unknown}]` },
       )
     }
+    // Applied, returned or ignored transactions are not matched again: un-apply first.
+    for (const row of rows) refuseUnlessOpen(row)
     entryIds = [...new Set(rows.map((r) => r.bankEntryId))]
   }
   const counts = await rematchEntries(ctx, entryIds)
