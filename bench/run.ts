@@ -5,6 +5,7 @@ import pg from 'pg'
 import { bankImport } from './bank-import.js'
 import { billingRun } from './billing-run.js'
 import { cashApply } from './cash-apply.js'
+import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -29,6 +30,7 @@ const benchmarks: Benchmark[] = [
   bankImport,
   cashappQuality,
   cashApply,
+  cashWorklist,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.
