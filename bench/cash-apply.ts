@@ -34,6 +34,7 @@ type WorkerResult = {
   autoChecked: number
   wrongAuto: number
   wrongCases: Record<string, number>
+  stepsMs: Record<string, number>
   oneCustomerInvoices: number
   listSeconds: number
   [allocate: `allocate${number}Seconds`]: number
@@ -97,6 +98,9 @@ export const cashApply: Benchmark = {
       },
       { measure: 'peak memory of the worker', value: r.peakRssMb, unit: 'MB RSS' },
     ]
+    process.stderr.write(
+      `  cash-apply steps (ms, matching overlaps writing): ${JSON.stringify(r.stepsMs)}\n`,
+    )
     if (r.wrongAuto > 0) {
       process.stderr.write(
         `  WRONG automatic applications by case: ${JSON.stringify(r.wrongCases)}\n`,
