@@ -37,7 +37,7 @@ async function main() {
   const store = await openStore(job.options)
   const platform: Platform = { store, clock: systemClock, log: pino({ level: 'silent' }) }
   try {
-    const volume = await volumeRun(platform)
+    const volume = job.transactions > 0 ? await volumeRun(platform) : {}
     const oneCustomer = await oneCustomerRun(platform)
     clearInterval(sampler)
     process.stdout.write(
@@ -358,16 +358,27 @@ async function oneCustomerRun(platform: Platform) {
         .executeTakeFirstOrThrow()
       return row.id
     })
+    const steps: Record<string, number> = {}
     await time(`allocate${size}Seconds`, async (ctx) => {
+      const started = performance.now()
       const open = await loadOpenItems(ctx, [customerId])
+      steps.list = performance.now() - started
       const wanted = new Set(items.map((i) => i.invoiceId))
-      return applyCandidate(ctx, entryId, {
-        customerId,
-        allocations: open
-          .filter((i) => wanted.has(i.invoiceId))
-          .map((i) => ({ invoiceId: i.invoiceId, amountMinor: i.openMinor })),
-      })
+      return applyCandidate(
+        ctx,
+        entryId,
+        {
+          customerId,
+          allocations: open
+            .filter((i) => wanted.has(i.invoiceId))
+            .map((i) => ({ invoiceId: i.invoiceId, amountMinor: i.openMinor })),
+        },
+        { timings: steps },
+      )
     })
+    process.stderr.write(
+      `  allocate ${size}: steps (ms) ${JSON.stringify(Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])))}\n`,
+    )
   }
   return { oneCustomerInvoices: count, ...timings }
 }

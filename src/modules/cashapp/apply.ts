@@ -783,7 +783,9 @@ export async function applyCandidate(
   const result = { id: row.id, bookedOn: transaction.bookingDate } as TransactionResult
   const planned = plan(result, transaction, candidate, 'person')
   await checkManualWriteOffs(ctx, planned)
-  const open = await lockOpenAmounts(ctx, invoiceIdsOf(planned))
+  const open = await timed(options.timings, 'lock open items', () =>
+    lockOpenAmounts(ctx, invoiceIdsOf(planned)),
+  )
   const locked = new Map(open)
   const refusal = checkAgainstOpen(planned, open)
   if (refusal) {
@@ -795,7 +797,7 @@ export async function applyCandidate(
       },
     )
   }
-  await applyPlanned(ctx, [planned], locked)
+  await applyPlanned(ctx, [planned], locked, options.timings)
   const links: { kind: 'iban' | 'payer_name'; key: string; customerId: string }[] = []
   if (transaction.counterparty.iban) {
     links.push({
@@ -813,7 +815,9 @@ export async function applyCandidate(
   }
   await teachPayer(ctx, links)
   await refreshEntryStatuses(ctx, [entryId])
-  const applied = (await liveApplicationsOf(ctx, [row.id])).get(row.id)
+  const applied = (
+    await timed(options.timings, 'read back', () => liveApplicationsOf(ctx, [row.id]))
+  ).get(row.id)
   if (!applied) throw new Error(`application of ${row.id} not found after applying`)
   return applied
 }
