@@ -60,7 +60,7 @@ export const cashApply: Benchmark = {
     const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as WorkerResult
     process.stderr.write(`  cash-apply result: ${JSON.stringify(r)}\n`)
     const rest = r.oneCustomerInvoices - 1_001
-    const volume: Figure[] = [
+    const volume = (): Figure[] => [
       {
         measure: `${r.entries} transactions × ${r.openInvoices} open invoices imported, matched and applied`,
         value: r.seconds,
@@ -79,7 +79,7 @@ export const cashApply: Benchmark = {
     ]
     const figures: Figure[] = [
       // BENCH_CASH_APPLY_TRANSACTIONS=0 runs the one-customer case only.
-      ...(transactions > 0 ? volume : []),
+      ...(transactions > 0 ? volume() : []),
       {
         measure: `one customer's ${r.oneCustomerInvoices} open items listed`,
         value: r.listSeconds * 1000,
