@@ -81,6 +81,23 @@ export type MatchRunOptions = {
   advices?: readonly RemittanceAdvice[]
   /** Entries per chunk; entriesPerChunk unless a test needs small chunks. */
   entriesPerChunk?: number
+  /** When given, the milliseconds spent per step are added to it (the bench's breakdown). */
+  timings?: Record<string, number>
+}
+
+/** Runs a step and adds its time to `timings[name]`, when timings are kept. */
+async function timed<T>(
+  timings: Record<string, number> | undefined,
+  name: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  if (!timings) return step()
+  const started = performance.now()
+  try {
+    return await step()
+  } finally {
+    timings[name] = (timings[name] ?? 0) + (performance.now() - started)
+  }
 }
 
 /** What the run applies: one candidate, checked against what is open now. */
@@ -104,6 +121,7 @@ type Planned = {
 type RunContext = {
   book: MatchBook
   rate: RateLookup
+  timings?: Record<string, number>
 }
 
 /**
@@ -125,9 +143,11 @@ export async function matchAndApplyEntries(
     reversed: 0,
   }
   if (entryIds.length === 0) return counts
+  const timings = options.timings
   const run: RunContext = {
-    book: await loadMatchBook(ctx, { advices: options.advices }),
+    book: await timed(timings, 'book', () => loadMatchBook(ctx, { advices: options.advices })),
     rate: await loadRateLookup(ctx),
+    timings,
   }
   // Matching is this process's work, writing the database's: while one chunk is written the
   // next is matched (matching yields now and then), so on PostgreSQL both cores work. At most
@@ -139,16 +159,17 @@ export async function matchAndApplyEntries(
   for (let start = 0; start < entryIds.length; start += size) {
     chunks.push(entryIds.slice(start, start + size))
   }
-  const read = async (chunk: string[]) => {
-    const entries = await loadEntries(ctx, chunk)
-    const stored = await storedTransactions(ctx, chunk)
-    // What people rejected is not offered again (rejections.ts).
-    const rejected = await rejectionsOf(
-      ctx,
-      [...stored.values()].map((t) => t.id),
-    )
-    return { chunk, entries, stored, rejected }
-  }
+  const read = (chunk: string[]) =>
+    timed(timings, 'read entries', async () => {
+      const entries = await loadEntries(ctx, chunk)
+      const stored = await storedTransactions(ctx, chunk)
+      // What people rejected is not offered again (rejections.ts).
+      const rejected = await rejectionsOf(
+        ctx,
+        [...stored.values()].map((t) => t.id),
+      )
+      return { chunk, entries, stored, rejected }
+    })
   let writing: Promise<void> | undefined
   try {
     let next = await read(chunks[0])
@@ -157,7 +178,9 @@ export async function matchAndApplyEntries(
       const matched = await matchEntries(run, entries, stored, rejected, counts)
       await writing
       if (index + 1 < chunks.length) next = await read(chunks[index + 1])
-      writing = writeMatched(ctx, matched, counts).then(() => refreshEntryStatuses(ctx, chunk))
+      writing = writeMatched(ctx, matched, counts, timings).then(() =>
+        timed(timings, 'entry statuses', () => refreshEntryStatuses(ctx, chunk)),
+      )
       writing.catch(() => {}) // its error is thrown where it is awaited
     }
     await writing
@@ -194,10 +217,14 @@ async function matchEntries(
       const known = stored.get(`${entryId}:${index}`)
       // Only what waits (or never was matched) is matched again.
       if (known && known.status !== 'suggested' && known.status !== 'unmatched') continue
+      const started = performance.now()
       const outcome = withoutRejected(
         matchTransaction(run.book, transaction, { rate: run.rate }),
         known ? rejected.get(known.id) : undefined,
       )
+      if (run.timings) {
+        run.timings.match = (run.timings.match ?? 0) + (performance.now() - started)
+      }
       const result = transactionResult(known?.id ?? newId(), entryId, index, transaction, outcome)
       result.matchedBefore = known !== undefined
       matched.results.push(result)
@@ -222,12 +249,15 @@ async function writeMatched(
   ctx: Ctx,
   { results, undoing, auto }: Matched,
   counts: CashApplicationCounts,
+  timings?: Record<string, number>,
 ): Promise<void> {
   // What is open now, under lock: two transactions of a run may pay the same invoice, and
   // the book was read before the run applied anything.
-  const open = await lockOpenAmounts(
-    ctx,
-    auto.flatMap(({ planned }) => invoiceIdsOf(planned)),
+  const open = await timed(timings, 'lock open items', () =>
+    lockOpenAmounts(
+      ctx,
+      auto.flatMap(({ planned }) => invoiceIdsOf(planned)),
+    ),
   )
   const locked = new Map(open)
   const applying: Planned[] = []
@@ -242,11 +272,13 @@ async function writeMatched(
       applying.push(planned)
     }
   }
-  await saveMatchResults(ctx, results)
-  await applyPlanned(ctx, applying, locked)
-  for (const { result, transaction } of undoing) {
-    if (await undoReturned(ctx, result, transaction)) counts.reversed++
-  }
+  await timed(timings, 'store outcomes', () => saveMatchResults(ctx, results))
+  await applyPlanned(ctx, applying, locked, timings)
+  await timed(timings, 'returns', async () => {
+    for (const { result, transaction } of undoing) {
+      if (await undoReturned(ctx, result, transaction)) counts.reversed++
+    }
+  })
   for (const result of results) {
     if (result.status === 'applied') counts.applied++
     else if (result.status === 'suggested') counts.suggested++
@@ -372,6 +404,7 @@ async function applyPlanned(
   ctx: Ctx,
   planned: readonly Planned[],
   open: Map<string, OpenAmount>,
+  timings?: Record<string, number>,
 ): Promise<Map<string, string>> {
   const applicationIds = new Map<string, string>()
   if (planned.length === 0) return applicationIds
@@ -413,37 +446,45 @@ async function applyPlanned(
     }
     return { id, paymentId, planned: p, lines }
   })
-  await settleInvoicesInBulk(ctx, settlements, { locked: open })
-  await recordBankPaymentsInBulk(
-    ctx,
-    applications.map(({ paymentId, planned: p, lines }) => ({
-      id: paymentId,
-      customerId: p.customerId,
-      amountMinor: p.paymentMinor,
-      currency: p.currency,
-      receivedOn: p.receivedOn,
-      payerName: p.payerName,
-      payerIban: p.payerIban,
-      reference: p.reference,
-      allocations: lines.flatMap((l) =>
-        l.allocationId
-          ? [
-              {
-                id: l.allocationId,
-                invoiceId: l.invoiceId,
-                amountMinor: l.amountMinor,
-                settlementId: l.settlementId,
-              },
-            ]
-          : [],
-      ),
-    })),
+  await timed(timings, 'settlements', () =>
+    settleInvoicesInBulk(ctx, settlements, { locked: open }),
   )
-  const journal = await postJournalEntries(
-    ctx,
-    applications.map(({ paymentId, planned: p }) => journalEntryOf(p, paymentId, codes, vat, open)),
-    // Audited below, one event per application naming its journal entry and lines.
-    { audit: false },
+  await timed(timings, 'payments', () =>
+    recordBankPaymentsInBulk(
+      ctx,
+      applications.map(({ paymentId, planned: p, lines }) => ({
+        id: paymentId,
+        customerId: p.customerId,
+        amountMinor: p.paymentMinor,
+        currency: p.currency,
+        receivedOn: p.receivedOn,
+        payerName: p.payerName,
+        payerIban: p.payerIban,
+        reference: p.reference,
+        allocations: lines.flatMap((l) =>
+          l.allocationId
+            ? [
+                {
+                  id: l.allocationId,
+                  invoiceId: l.invoiceId,
+                  amountMinor: l.amountMinor,
+                  settlementId: l.settlementId,
+                },
+              ]
+            : [],
+        ),
+      })),
+    ),
+  )
+  const journal = await timed(timings, 'journal', () =>
+    postJournalEntries(
+      ctx,
+      applications.map(({ paymentId, planned: p }) =>
+        journalEntryOf(p, paymentId, codes, vat, open),
+      ),
+      // Audited below, one event per application naming its journal entry and lines.
+      { audit: false },
+    ),
   )
   const applicationRows = applications.map(({ id, paymentId, planned: p }, index) => ({
     id,
@@ -471,29 +512,31 @@ async function applyPlanned(
       settlement_id: l.settlementId,
     })),
   )
-  for (let start = 0; start < applicationRows.length; start += rowsPerStatement) {
-    await sql`
-      insert into cash_application (tenant_id, id, bank_transaction_id, customer_id, payment_id,
-        journal_entry_id, currency, payment_minor, unapplied_minor, applied_by, confidence,
-        reasons, created_at, created_by)
-      select ${ctx.tenantId}::uuid, r.id, r.bank_transaction_id, r.customer_id, r.payment_id,
-        r.journal_entry_id, r.currency, r.payment_minor::bigint, r.unapplied_minor::bigint,
-        r.applied_by, r.confidence, r.reasons, ${ctx.now}::timestamptz, ${ctx.actor.name}
-      from jsonb_to_recordset(${JSON.stringify(applicationRows.slice(start, start + rowsPerStatement))}::jsonb)
-        as r(id uuid, bank_transaction_id uuid, customer_id uuid, payment_id uuid,
-        journal_entry_id uuid, currency text, payment_minor text, unapplied_minor text,
-        applied_by text, confidence numeric, reasons jsonb)`.execute(ctx.db)
-  }
-  for (let start = 0; start < lineRows.length; start += rowsPerStatement * 2) {
-    await sql`
-      insert into cash_application_line (tenant_id, cash_application_id, line_no, kind,
-        invoice_id, amount_minor, settlement_id)
-      select ${ctx.tenantId}::uuid, r.cash_application_id, r.line_no, r.kind, r.invoice_id,
-        r.amount_minor::bigint, r.settlement_id
-      from jsonb_to_recordset(${JSON.stringify(lineRows.slice(start, start + rowsPerStatement * 2))}::jsonb)
-        as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
-        amount_minor text, settlement_id uuid)`.execute(ctx.db)
-  }
+  await timed(timings, 'applications', async () => {
+    for (let start = 0; start < applicationRows.length; start += rowsPerStatement) {
+      await sql`
+        insert into cash_application (tenant_id, id, bank_transaction_id, customer_id, payment_id,
+          journal_entry_id, currency, payment_minor, unapplied_minor, applied_by, confidence,
+          reasons, created_at, created_by)
+        select ${ctx.tenantId}::uuid, r.id, r.bank_transaction_id, r.customer_id, r.payment_id,
+          r.journal_entry_id, r.currency, r.payment_minor::bigint, r.unapplied_minor::bigint,
+          r.applied_by, r.confidence, r.reasons, ${ctx.now}::timestamptz, ${ctx.actor.name}
+        from jsonb_to_recordset(${JSON.stringify(applicationRows.slice(start, start + rowsPerStatement))}::jsonb)
+          as r(id uuid, bank_transaction_id uuid, customer_id uuid, payment_id uuid,
+          journal_entry_id uuid, currency text, payment_minor text, unapplied_minor text,
+          applied_by text, confidence numeric, reasons jsonb)`.execute(ctx.db)
+    }
+    for (let start = 0; start < lineRows.length; start += rowsPerStatement * 2) {
+      await sql`
+        insert into cash_application_line (tenant_id, cash_application_id, line_no, kind,
+          invoice_id, amount_minor, settlement_id)
+        select ${ctx.tenantId}::uuid, r.cash_application_id, r.line_no, r.kind, r.invoice_id,
+          r.amount_minor::bigint, r.settlement_id
+        from jsonb_to_recordset(${JSON.stringify(lineRows.slice(start, start + rowsPerStatement * 2))}::jsonb)
+          as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
+          amount_minor text, settlement_id uuid)`.execute(ctx.db)
+    }
+  })
   // The run stored its transactions as applied already; a person's apply sets it here.
   const waiting = planned.filter((p) => p.appliedBy === 'person')
   if (waiting.length > 0) {
@@ -532,9 +575,11 @@ async function applyPlanned(
       })),
     },
   }))
-  for (let start = 0; start < audits.length; start += rowsPerStatement) {
-    await recordAuditBatch(ctx, audits.slice(start, start + rowsPerStatement))
-  }
+  await timed(timings, 'audit', async () => {
+    for (let start = 0; start < audits.length; start += rowsPerStatement) {
+      await recordAuditBatch(ctx, audits.slice(start, start + rowsPerStatement))
+    }
+  })
   return applicationIds
 }
 
@@ -748,7 +793,9 @@ export async function applyCandidate(
   const result = { id: row.id, bookedOn: transaction.bookingDate } as TransactionResult
   const planned = plan(result, transaction, candidate, 'person')
   await checkManualWriteOffs(ctx, planned)
-  const open = await lockOpenAmounts(ctx, invoiceIdsOf(planned))
+  const open = await timed(options.timings, 'lock open items', () =>
+    lockOpenAmounts(ctx, invoiceIdsOf(planned)),
+  )
   const locked = new Map(open)
   const refusal = checkAgainstOpen(planned, open)
   if (refusal) {
@@ -760,7 +807,7 @@ export async function applyCandidate(
       },
     )
   }
-  await applyPlanned(ctx, [planned], locked)
+  await applyPlanned(ctx, [planned], locked, options.timings)
   const links: { kind: 'iban' | 'payer_name'; key: string; customerId: string }[] = []
   if (transaction.counterparty.iban) {
     links.push({
@@ -778,7 +825,9 @@ export async function applyCandidate(
   }
   await teachPayer(ctx, links)
   await refreshEntryStatuses(ctx, [entryId])
-  const applied = (await liveApplicationsOf(ctx, [row.id])).get(row.id)
+  const applied = (
+    await timed(options.timings, 'read back', () => liveApplicationsOf(ctx, [row.id]))
+  ).get(row.id)
   if (!applied) throw new Error(`application of ${row.id} not found after applying`)
   return applied
 }

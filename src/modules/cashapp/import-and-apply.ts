@@ -36,7 +36,9 @@ export async function importAndApplyStatements(
   events: AsyncIterable<BankFileEvent>,
   options: ImportAndApplyOptions,
 ): Promise<BankImportAndApply> {
+  const started = performance.now()
   const summary = await importBankStatements(ctx, events, options)
+  if (options.timings) options.timings.import = performance.now() - started
   return { ...summary, matching: await applyImported(ctx, summary, options) }
 }
 

@@ -36,6 +36,8 @@ export type ApplyChoice = { rank: number } | { candidate: Candidate } | ManualAp
 export type ApplyOptions = {
   /** The part of a batch entry (camt TxDtls); 0 (the default) for an entry that is one. */
   transactionIndex?: number
+  /** When given, the milliseconds spent per step are added to it (benchmarks). */
+  timings?: Record<string, number>
 }
 
 export type ApplicationLine = {
