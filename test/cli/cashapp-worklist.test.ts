@@ -93,6 +93,20 @@ describe('o2c cashapp worklist, apply, unapply, reject, rematch', () => {
       },
     })
 
+    const byCustomer = await run([
+      'cashapp',
+      'worklist',
+      '--status',
+      'applied',
+      '--customer',
+      customerNumber,
+      '--json',
+    ])
+    expect(byCustomer.code, byCustomer.stderr).toBe(0)
+    expect(JSON.parse(byCustomer.stdout).data.map((t: { id: string }) => t.id)).toEqual([
+      waiting.id,
+    ])
+
     const again = await run(['cashapp', 'accept', waiting.id])
     expect(again.code).toBe(2)
     expect(again.stderr).toContain('applied')

@@ -1,9 +1,13 @@
 import type { Command } from 'commander'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
-import { invalid } from '../../core/errors.js'
+import { domainError, invalid } from '../../core/errors.js'
+import { isUuid } from '../../core/ids.js'
+import { pageSizeMax } from '../../core/pagination.js'
 import type { CliContext } from '../../platform.js'
+import { customersByNumber } from '../customers/index.js'
 import { cashappCommand } from './cashapp-command.js'
+import './worklist-errors.js'
 import type { WriteOffKind } from './matching/model.js'
 import {
   acceptSuggestion,
@@ -31,7 +35,10 @@ export function worklistCommands(program: Command, cli: CliContext): void {
       'suggested,unmatched',
     )
     .option('--statement <id>', "only this statement's transactions (o2c id)")
-    .option('--customer <id>', 'only transactions this customer is a candidate of or paid')
+    .option(
+      '--customer <number>',
+      'only transactions this customer (number or id) is a candidate of or paid',
+    )
     .option('--cursor <cursor>', 'next_cursor of the previous page')
     .option('--limit <n>', 'transactions per page', (v) => Number(v), 50)
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
@@ -46,16 +53,30 @@ export function worklistCommands(program: Command, cli: CliContext): void {
           throw invalid([{ field: 'status', message: `'${s}' is not one of ${worklistStatuses}` }])
         }
       }
+      if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > pageSizeMax) {
+        throw invalid([{ field: 'limit', message: `must be 1 to ${pageSizeMax}` }])
+      }
       const platform = await cli.platform('cashapp worklist')
-      const page = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
-        listWorklist(ctx, {
+      const page = await inCliTenant(platform, cli.tenantSlug(options), async (ctx) => {
+        let customerId: string | undefined = options.customer
+        if (customerId !== undefined && !isUuid(customerId)) {
+          const found = (await customersByNumber(ctx, [customerId])).get(customerId)
+          if (!found) {
+            throw domainError('cashapp.customer_unknown', `customer: no customer ${customerId}`, {
+              field: 'customer',
+              customer: customerId,
+            })
+          }
+          customerId = found.id
+        }
+        return listWorklist(ctx, {
           status: statuses as (typeof worklistStatuses)[number][],
           statementId: options.statement,
-          customerId: options.customer,
+          customerId,
           cursor: options.cursor,
           limit: options.limit,
-        }),
-      )
+        })
+      })
       const data = page.data.map((t) => transactionToApi(t, page.names))
       printResult(options, { data, next_cursor: page.nextCursor }, [
         ...data.flatMap(transactionLines),
