@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { bankImport } from './bank-import.js'
 import { billingRun } from './billing-run.js'
+import { cashApply } from './cash-apply.js'
+import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -29,6 +31,8 @@ const benchmarks: Benchmark[] = [
   bankImport,
   cashappQuality,
   remittance,
+  cashApply,
+  cashWorklist,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { importAndApplyStatements } from '../src/modules/cashapp/import-and-apply.js'
 import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/cashapp/index.js'
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
@@ -179,6 +180,28 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
       }),
     )
     return receipt.advice.id
+  },
+
+  // cashapp, the worklist: a bank transaction of B, imported and matched (unmatched: B has no
+  // invoices). One body passes every act's schema (zod drops what an act does not take).
+  '/v1/bank-transactions/{id}': {
+    create: async (b) => {
+      await b.tenant.run((ctx) =>
+        importAndApplyStatements(ctx, eventStream(statementEvents({ entries: [bankEntry()] })), {
+          fileName: 'walk.xml',
+        }),
+      )
+      const [transaction] = (await b.api('GET', '/v1/bank-transactions')).data
+      return transaction.id
+    },
+    bodies: {
+      POST: {
+        reason: 'tenant walk',
+        rank: 1,
+        customer_id: '00000000-0000-7000-8000-000000000000',
+        allocations: [],
+      },
+    },
   },
 
   // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).

@@ -49,7 +49,9 @@ describe('o2c bank', () => {
     expect(first.stdout).toContain(
       'Imported good.sta: 1 statement(s), 2 entries: 2 new, 0 already imported.',
     )
-    expect(first.stdout).toContain('Matching: 0 applied automatically, 0 suggested, 2 unmatched')
+    expect(first.stdout).toContain(
+      'Matching: 2 transaction(s): 0 applied automatically, 0 suggested, 2 unmatched.',
+    )
     expect(first.stderr).toContain('off.sta: refused')
     expect(first.stderr).toContain('a difference of 89.00')
 

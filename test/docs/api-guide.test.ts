@@ -56,6 +56,9 @@ test.runIf(testStoreKind === 'pglite' && hasTools)(
       expect(output).toContain('"506.39"')
       expect(output).toContain('"type": "order.created"')
       expect(output).toContain('"action": "credit_checked"')
+      expect(output).toContain('"unapplied": "0.00"')
+      expect(output).toContain('"306.39"')
+      expect(output).toContain('"application": null')
     } finally {
       killGroup(server.child, 'SIGTERM')
       await server.exited

@@ -2,7 +2,10 @@ import fc from 'fast-check'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { DomainError } from '../../src/core/errors.js'
+import { formatAmount } from '../../src/core/money.js'
 import type { Ctx } from '../../src/db/context.js'
+import { importAndApplyStatements, unapplyEntry } from '../../src/modules/cashapp/index.js'
+import { bankEntry, eventStream, statementEvents } from '../../src/modules/cashapp/test-helpers.js'
 import {
   createInvoiceDraft,
   importOpenItems,
@@ -21,7 +24,8 @@ import { manualClock, testPlatform, testTenant } from '../support.js'
 // DESIGN.md invariant 3: the receivable control account always equals the sum of the
 // customers' open items. After any sequence of invoices (issueInvoice), credit notes (a
 // credit note issued through issueInvoice), payments (recordPayment + allocatePayment) and
-// opening balances (importOpenItems) — including those refused halfway, which must leave
+// opening balances (importOpenItems), and cash application (bank payments matched and applied
+// on import, returns, un-applying) — including those refused halfway, which must leave
 // nothing — the journal lines on the receivable account sum, per currency, to the open
 // items of invoice_open_item, and per customer to that customer's open items.
 
@@ -62,6 +66,16 @@ const operation = fc.oneof(
     paidPercent: fc.integer({ min: 1, max: 110 }),
     allocatedPercent: fc.integer({ min: 1, max: 110 }),
   }),
+  // Cash application: a bank payment of an open item by its reference (exact, partial, over,
+  // a bank fee short), matched and applied on import; a return of an applied one; a person
+  // un-applying one.
+  fc.record({
+    kind: fc.constant('bank_payment' as const),
+    invoice: fc.nat(),
+    paidPercent: fc.integer({ min: 1, max: 120 }),
+  }),
+  fc.record({ kind: fc.constant('bank_return' as const), payment: fc.nat() }),
+  fc.record({ kind: fc.constant('unapply' as const), payment: fc.nat() }),
   fc.record({
     kind: fc.constant('opening_balance' as const),
     customer: fc.nat(),
@@ -81,6 +95,16 @@ const everyKindOfOperation: Array<typeof operation extends fc.Arbitrary<infer T>
   // Allocates more than was paid: refused.
   { kind: 'payment', invoice: 0, paidPercent: 50, allocatedPercent: 110 },
   { kind: 'opening_balance', customer: 1, amountMinor: 40_000n, paidMinor: 10_000n },
+  {
+    kind: 'invoice',
+    customer: 2,
+    lines: [{ quantity: 1, priceMinor: 80_000n, vat: { category: 'S', rate: '9' } }],
+  },
+  { kind: 'bank_payment', invoice: 0, paidPercent: 100 },
+  { kind: 'bank_payment', invoice: 0, paidPercent: 60 },
+  { kind: 'unapply', payment: 0 },
+  { kind: 'bank_payment', invoice: 0, paidPercent: 120 },
+  { kind: 'bank_return', payment: 0 },
 ]
 
 type Issued = {
@@ -93,7 +117,16 @@ describe('the receivable control account', () => {
   test('equals the open items, in total and per customer, after any sequence', async () => {
     let run = 0
     // What happened across the runs, so the property is known to have met every kind.
-    const done = { invoice: 0, credit_note: 0, payment: 0, opening_balance: 0, refused: 0 }
+    const done = {
+      invoice: 0,
+      credit_note: 0,
+      payment: 0,
+      opening_balance: 0,
+      bank_payment: 0,
+      bank_return: 0,
+      unapply: 0,
+      refused: 0,
+    }
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 10 }), async (operations) => {
         const tenant = await testTenant(platform)
@@ -106,6 +139,9 @@ describe('the receivable control account', () => {
           ]
         })
         const invoices: Issued[] = []
+        // Bank payments applied on import and not undone since: their entry, end-to-end id
+        // and amount.
+        const bankPayments: { entryId: string; endToEndId: string; amount: string }[] = []
         let opening = 0
         run++
         for (const op of operations) {
@@ -174,6 +210,66 @@ describe('the receivable control account', () => {
                     amountMinor: percentOf(paidMinor, op.allocatedPercent),
                   },
                 ])
+              } else if (op.kind === 'bank_payment') {
+                // Invoices with their own payment reference (opening balances have none).
+                const open = (await openItems(ctx)).filter((i) => i.paymentReference !== i.number)
+                const item = open[op.invoice % Math.max(open.length, 1)]
+                if (!item) return undefined
+                const paidMinor = (item.openMinor * BigInt(op.paidPercent)) / 100n || 1n
+                const endToEndId = `E2E-${run}-${bankPayments.length}`
+                const amount = formatAmount(paidMinor, item.currency)
+                const summary = await importAndApplyStatements(
+                  ctx,
+                  eventStream(
+                    statementEvents({
+                      currency: item.currency,
+                      entries: [
+                        bankEntry({
+                          amount,
+                          currency: item.currency,
+                          endToEndId,
+                          remittance: {
+                            unstructured: null,
+                            structuredReference: item.paymentReference,
+                          },
+                        }),
+                      ],
+                    }),
+                  ),
+                  { fileName: 'bank.xml' },
+                )
+                const [entry] = await ctx.db
+                  .selectFrom('bankEntry')
+                  .select('id')
+                  .where('endToEndId', '=', endToEndId)
+                  .execute()
+                if (summary.matching.applied > 0 && entry) {
+                  bankPayments.push({ entryId: entry.id, endToEndId, amount })
+                }
+              } else if (op.kind === 'bank_return') {
+                const [paid] = bankPayments.splice(op.payment % Math.max(bankPayments.length, 1), 1)
+                if (!paid) return undefined
+                await importAndApplyStatements(
+                  ctx,
+                  eventStream(
+                    statementEvents({
+                      entries: [
+                        bankEntry({
+                          amount: paid.amount,
+                          sign: 'D',
+                          endToEndId: paid.endToEndId,
+                          returnReason: 'AM04',
+                          remittance: { unstructured: 'retour', structuredReference: null },
+                        }),
+                      ],
+                    }),
+                  ),
+                  { fileName: 'return.xml' },
+                )
+              } else if (op.kind === 'unapply') {
+                const [paid] = bankPayments.splice(op.payment % Math.max(bankPayments.length, 1), 1)
+                if (!paid) return undefined
+                await unapplyEntry(ctx, paid.entryId, 'applied to the wrong invoice')
               } else {
                 const customer = customers[op.customer % customers.length]
                 const paid = op.paidMinor % op.amountMinor
@@ -206,6 +302,9 @@ describe('the receivable control account', () => {
     expect(done.credit_note).toBeGreaterThan(0)
     expect(done.payment).toBeGreaterThan(0)
     expect(done.opening_balance).toBeGreaterThan(0)
+    expect(done.bank_payment).toBeGreaterThan(0)
+    expect(done.bank_return).toBeGreaterThan(0)
+    expect(done.unapply).toBeGreaterThan(0)
     expect(done.refused).toBeGreaterThan(0)
   }, 600_000)
 })
@@ -221,7 +320,7 @@ async function refusedOrDone<T>(work: Promise<T>): Promise<T | 'refused'> {
 async function openItems(ctx: Ctx) {
   return ctx.db
     .selectFrom('invoiceOpenItem')
-    .select(['invoiceId', 'customerId', 'currency', 'openMinor'])
+    .select(['invoiceId', 'customerId', 'currency', 'openMinor', 'paymentReference', 'number'])
     .where('openMinor', '>', 0n)
     .orderBy('invoiceId')
     .execute()

@@ -33,6 +33,7 @@ export const permissions = [
   'payments.record',
   'bank.read',
   'bank.import',
+  'cashapp.apply',
   'ledger.read',
   'ledger.write',
   'audit.read',
@@ -70,6 +71,10 @@ const matrix: Record<Role, readonly Permission[]> = {
     'payments.record',
     'bank.read',
     'bank.import',
+    // Accept, reject, re-match, apply and un-apply bank transactions: moving cash onto
+    // invoices is a person's judgement, apart from importing files (a bank's sync may hold
+    // bank.import and never decide whose money it is).
+    'cashapp.apply',
     'ledger.read',
   ],
   recovery_specialist: ['credit.read', 'invoices.read', 'payments.read'],

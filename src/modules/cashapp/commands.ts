@@ -1,13 +1,18 @@
-import { createReadStream, statSync } from 'node:fs'
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
+import type { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import type { Command } from 'commander'
 import { importProgressBar } from '../../cli/import-progress.js'
 import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
-import { importSummaryToApi, matchingNotBuilt } from './routes.js'
-import { importBankFile } from './statement-import.js'
+import { cashappCommand } from './cashapp-command.js'
+import { exportCashApplication } from './export.js'
+import { importAndApplyBankFile } from './import-and-apply.js'
+import { importSummaryToApi } from './routes.js'
 import { getBankStatement, listBankStatements } from './statements.js'
 
 // `o2c bank import FILE…`, `o2c bank show ID`, `o2c bank list`. Each file is imported in a
@@ -31,7 +36,7 @@ export function bankCommands(program: Command, cli: CliContext): void {
         const progress = importProgressBar(size)
         try {
           const summary = await inCliTenant(platform, slug, (ctx) =>
-            importBankFile(ctx, progress.reading(createReadStream(file)), {
+            importAndApplyBankFile(ctx, progress.reading(createReadStream(file)), {
               fileName: basename(file),
               allowUnbalanced: Boolean(options.allowUnbalanced),
             }),
@@ -120,6 +125,50 @@ export function bankCommands(program: Command, cli: CliContext): void {
     })
 }
 
+/** `o2c cashapp export`: what cash application did, per bank transaction. */
+export function cashappCommands(program: Command, cli: CliContext): void {
+  // The group is shared with the worklist and remittance commands (cashapp-command.ts).
+  const cashapp = cashappCommand(program)
+
+  cashapp
+    .command('export')
+    .description(
+      'Per bank transaction: entry_ref, status (auto, suggested, unmatched) and the allocations ' +
+        'applied (invoice number, amount in the invoice currency)',
+    )
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--statement <id>', "only the entries of this statement (o2c's id)")
+    .option('--since <date>', 'only transactions booked on or after this date (YYYY-MM-DD)')
+    .option('--status <status>', 'only transactions standing so: applied, suggested, unmatched, …')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
+    .option('--json', 'the same as --format json')
+    .action(async (options) => {
+      const platform = await cli.platform('cashapp export')
+      const out: Writable = options.out ? createWriteStream(options.out) : process.stdout
+      const format = options.json ? 'json' : options.format
+      const written = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
+        exportCashApplication(
+          ctx,
+          {
+            ...(options.statement ? { statementId: options.statement } : {}),
+            ...(options.since ? { since: options.since } : {}),
+            ...(options.status ? { status: options.status } : {}),
+          },
+          format,
+          async (text) => {
+            if (!out.write(text)) await once(out, 'drain')
+          },
+        ),
+      )
+      if (options.out) {
+        out.end()
+        await finished(out)
+        process.stderr.write(`Wrote ${written} bank transaction(s) to ${options.out}\n`)
+      }
+    })
+}
+
 function summaryLines(file: string, out: ReturnType<typeof importSummaryToApi>): string[] {
   return [
     `Imported ${basename(file)}: ${out.statements} statement(s), ${out.entries} entries: ` +
@@ -132,8 +181,10 @@ function summaryLines(file: string, out: ReturnType<typeof importSummaryToApi>):
         (s.unbalanced ? `, UNBALANCED by ${s.difference} ${s.currency}` : '') +
         `; o2c id ${s.o2c_id}`,
     ),
-    `  Matching: 0 applied automatically, 0 suggested, ${out.matching.unmatched} unmatched ` +
-      `(${matchingNotBuilt}).`,
+    `  Matching: ${out.matching.transactions} transaction(s): ${out.matching.applied} applied ` +
+      `automatically, ${out.matching.suggested} suggested, ${out.matching.unmatched} unmatched` +
+      (out.matching.reversed > 0 ? `, ${out.matching.reversed} return(s) reversed` : '') +
+      '.',
   ]
 }
 

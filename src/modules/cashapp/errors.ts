@@ -18,6 +18,34 @@ export const cashappErrors = registerErrors({
     status: 422,
     title: 'Opening balance plus entries is not the closing balance; nothing was imported',
   },
+  'cashapp.transaction_not_open': {
+    status: 409,
+    title: 'The bank transaction is applied (or returned, or ignored); un-apply it first',
+  },
+  'cashapp.not_a_payment': {
+    status: 422,
+    title: 'The bank transaction is a debit, a return or a reversal, never a customer payment',
+  },
+  'cashapp.allocation_refused': {
+    status: 422,
+    title: "The allocation does not fit what is open on the customer's invoices",
+  },
+  'cashapp.allocation_exceeds_payment': {
+    status: 422,
+    title: 'The allocations are more than the bank transaction paid',
+  },
+  'cashapp.write_off_above_tolerance': {
+    status: 422,
+    title: "The write-off is above the tenant's tolerance",
+  },
+  'cashapp.rate_missing': {
+    status: 422,
+    title: 'No exchange rate between the payment and the invoices on that date',
+  },
+  'cashapp.nothing_applied': {
+    status: 409,
+    title: 'Nothing of this bank entry is applied',
+  },
 })
 
 // Remittance advices (remittance/): the customer's own list of what a payment covers.

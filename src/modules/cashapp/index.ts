@@ -1,15 +1,59 @@
 import type { O2cModule } from '../../platform.js'
-import { bankCommands } from './commands.js'
+import { bankCommands, cashappCommands } from './commands.js'
 import './errors.js'
 import { remittanceCommands } from './remittance-commands.js'
 import { cashappRoutes } from './routes.js'
+import { worklistCommands } from './worklist-commands.js'
+import { worklistRoutes } from './worklist-routes.js'
 
+export {
+  applyCandidate,
+  type MatchRunOptions,
+  matchAndApplyEntries,
+  rematchEntries,
+  unapplyEntry,
+} from './apply.js'
 export {
   type BankEntry,
   BankFileError,
   type BankFileEvent,
 } from './bank-files/model.js'
+export {
+  getCashApplicationSettings,
+  type LoadBookOptions,
+  loadMatchBook,
+  loadRateLookup,
+  putCashApplicationSettings,
+} from './book-loader.js'
+export {
+  type ExportedTransaction,
+  type ExportFormat,
+  exportCashApplication,
+  exportCsvColumns,
+} from './export.js'
+export {
+  type BankImportAndApply,
+  type ImportAndApplyOptions,
+  importAndApplyBankFile,
+  importAndApplyStatements,
+} from './import-and-apply.js'
+export {
+  getEntryTransactions,
+  listBankTransactions,
+  type TransactionFilter,
+} from './match-store.js'
 export type { RemittanceAdvice } from './matching/model.js'
+export type {
+  ApplicationLine,
+  ApplyChoice,
+  ApplyOptions,
+  BankTransactionView,
+  CashApplication,
+  CashApplicationCounts,
+  ManualApplication,
+  StoredCandidate,
+} from './model.js'
+export { type Rejection, rejectionsOf } from './rejections.js'
 export {
   type AdviceInput,
   type AdviceReceipt,
@@ -44,12 +88,32 @@ export {
   getBankStatement,
   listBankStatements,
 } from './statements.js'
+export {
+  type ActOptions,
+  acceptSuggestion,
+  applyManually,
+  getWorklistTransaction,
+  listWorklist,
+  type ManualApplyInput,
+  rejectSuggestion,
+  rematchTransactions,
+  unapplyTransaction,
+  type WorklistCandidate,
+  type WorklistFilter,
+  type WorklistNames,
+  type WorklistTransaction,
+} from './worklist.js'
 
 export const cashappModule: O2cModule = {
   name: 'cashapp',
-  routes: cashappRoutes,
+  async routes(app) {
+    await cashappRoutes(app)
+    await worklistRoutes(app)
+  },
   commands(program, cli) {
     bankCommands(program, cli)
+    cashappCommands(program, cli)
     remittanceCommands(program, cli)
+    worklistCommands(program, cli)
   },
 }

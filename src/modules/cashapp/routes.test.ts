@@ -8,7 +8,13 @@ import {
   testTenant,
 } from '../../../test/support.js'
 import type { Platform } from '../../platform.js'
-import { type FileEntry, testBankFile } from './test-helpers.js'
+import { openAmount } from '../invoicing/index.js'
+import {
+  arrangeCashappCustomer,
+  arrangeOpenInvoice,
+  type FileEntry,
+  testBankFile,
+} from './test-helpers.js'
 
 // POST /v1/bank-statements as a cash application specialist uses it: files uploaded as
 // multipart, read back whole, listed; another tenant sees none of it.
@@ -50,6 +56,30 @@ function bankFile(id: string, closing: string, entries: FileEntry[]) {
 }
 
 describe('POST /v1/bank-statements', () => {
+  test('matches and applies what is certain, and returns the counts', async () => {
+    const own = await testTenant(platform)
+    const key = await own.key('cash_application_specialist')
+    const invoice = await own.run(async (ctx) =>
+      arrangeOpenInvoice(ctx, (await arrangeCashappCustomer(ctx)).id, 100_00n),
+    )
+    // The MT940's :86: says "Invoice <number>", and the amount is the invoice's.
+    const file = bankFile('APPLY', '321.00', [
+      ['121.00', 'C', invoice.number],
+      ['100.00', 'C', 'NOTHING-KNOWN'],
+    ])
+    const response = await upload(key, multipart([{ name: 'apply.sta', content: file }]))
+    expect(response.status, response.text).toBe(200)
+    expect(response.body.files[0].matching).toEqual({
+      transactions: 2,
+      applied: 1,
+      suggested: 0,
+      unmatched: 1,
+      reversed: 0,
+    })
+    const open = await own.run(async (ctx) => (await openAmount(ctx, invoice.id)).openMinor)
+    expect(open).toBe(0n)
+  })
+
   test('imports uploaded files, reads them back whole, and adds nothing the second time', async () => {
     const key = await tenant.key('cash_application_specialist')
     const monday = bankFile('MON', '200.00', [
@@ -73,7 +103,13 @@ describe('POST /v1/bank-statements', () => {
       ['monday.sta', 2, 2],
       ['tuesday.sta', 3, 1],
     ])
-    expect(first.body.files[0].matching).toMatchObject({ applied: 0, suggested: 0, unmatched: 2 })
+    expect(first.body.files[0].matching).toEqual({
+      transactions: 2,
+      applied: 0,
+      suggested: 0,
+      unmatched: 2,
+      reversed: 0,
+    })
 
     const o2cId = first.body.files[1].per_statement[0].o2c_id
     const read = await call(app, key, 'GET', `/v1/bank-statements/${o2cId}`)

@@ -6,9 +6,8 @@ import { domainError, invalid } from '../../core/errors.js'
 import { formatAmount } from '../../core/money.js'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read } from '../../http/unit-of-work.js'
+import { type BankImportAndApply, importAndApplyBankFile } from './import-and-apply.js'
 import { remittanceRoutes } from './remittance-routes.js'
-import type { BankImportSummary } from './statement-import.js'
-import { importBankFile } from './statement-import.js'
 import { getBankStatement, listBankStatements } from './statements.js'
 
 // Bank statements over HTTP: upload (multipart, streamed into the import, never held in
@@ -90,12 +89,17 @@ export const importSummaryOut = z.object({
   entries_known: z.number().describe('entries an earlier import stored already'),
   statements_already_imported: z.number(),
   statements_unbalanced: z.number(),
-  matching: z.object({
-    applied: z.number(),
-    suggested: z.number(),
-    unmatched: z.number(),
-    note: z.string(),
-  }),
+  matching: z
+    .object({
+      transactions: z
+        .number()
+        .describe('bank transactions matched (a batch entry counts per part)'),
+      applied: z.number().describe('applied automatically'),
+      suggested: z.number().describe('waiting for a person, with ranked candidates'),
+      unmatched: z.number().describe('nothing to go on (debits that undid nothing included)'),
+      reversed: z.number().describe('returns and reversals that undid an earlier credit'),
+    })
+    .describe('what cash application did with the new entries'),
   per_statement: z.array(
     z.object({
       o2c_id: z.uuid(),
@@ -114,10 +118,7 @@ export const importSummaryOut = z.object({
   ),
 })
 
-// Matching is not built yet: every new entry waits unmatched, and the summary says so.
-export const matchingNotBuilt = 'matching is not built yet: every new entry is unmatched'
-
-export function importSummaryToApi(s: BankImportSummary): z.infer<typeof importSummaryOut> {
+export function importSummaryToApi(s: BankImportAndApply): z.infer<typeof importSummaryOut> {
   return {
     import_id: s.importId,
     file_name: s.fileName,
@@ -128,7 +129,13 @@ export function importSummaryToApi(s: BankImportSummary): z.infer<typeof importS
     entries_known: s.entriesKnown,
     statements_already_imported: s.statementsAlreadyImported,
     statements_unbalanced: s.statementsUnbalanced,
-    matching: { applied: 0, suggested: 0, unmatched: s.entriesNew, note: matchingNotBuilt },
+    matching: {
+      transactions: s.matching.transactions,
+      applied: s.matching.applied,
+      suggested: s.matching.suggested,
+      unmatched: s.matching.unmatched,
+      reversed: s.matching.reversed,
+    },
     per_statement: s.perStatement.map((p) => ({
       o2c_id: p.statementId,
       id: p.bankStatementId,
@@ -196,7 +203,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
               { field: part.fieldname, message: 'send bank files in the field "file"' },
             ])
           }
-          const summary = await importBankFile(ctx, part.file, {
+          const summary = await importAndApplyBankFile(ctx, part.file, {
             fileName: part.filename || 'upload',
             allowUnbalanced: request.query.allow_unbalanced,
           })

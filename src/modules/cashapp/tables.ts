@@ -3,7 +3,7 @@ import type { BalanceCheck, Sign } from './bank-files/model.js'
 import type { AdviceSource } from './remittance/model.js'
 
 // The cashapp module's tables as Kysely sees them (camelCase); 0015_bank_statements.sql and
-// 0019_remittance_advices.sql.
+// 0018_cash_application.sql, 0019_remittance_advices.sql and 0020_cash_worklist.sql.
 
 type Int8 = ColumnType<bigint, bigint | string, bigint | string>
 type Int8Nullable = ColumnType<bigint | null, bigint | string | null, bigint | string | null>
@@ -13,6 +13,19 @@ export type BankEntryStatus = (typeof bankEntryStatuses)[number]
 
 export const adviceStatuses = ['open', 'linked', 'used'] as const
 export type AdviceStatus = (typeof adviceStatuses)[number]
+
+export const bankTransactionStatuses = [
+  'applied',
+  'suggested',
+  'unmatched',
+  'reversal',
+  'returned',
+  'ignored',
+] as const
+export type BankTransactionStatus = (typeof bankTransactionStatuses)[number]
+
+export const applicationLineKinds = ['payment', 'discount', 'bank_fee', 'small_difference'] as const
+export type ApplicationLineKind = (typeof applicationLineKinds)[number]
 
 export type CashappTables = {
   bankAccount: {
@@ -115,5 +128,100 @@ export type CashappTables = {
     invoiceNumber: string
     amountMinor: Int8
     line: number
+  }
+  bankTransaction: {
+    tenantId: string
+    id: string
+    bankEntryId: string
+    transactionIndex: number
+    amountMinor: Int8
+    currency: string
+    sign: Sign
+    bookedOn: string | null
+    endToEndId: string | null
+    mandateId: string | null
+    counterpartyName: string | null
+    counterpartyIban: string | null
+    returnReason: string | null
+    decision: 'auto' | 'suggested' | 'unmatched'
+    notes: unknown
+    status: BankTransactionStatus
+    reversesTransactionId: string | null
+    matchedAt: Date
+    matchedBy: string
+    /** Moved on by a trigger at every change (0020_cash_worklist.sql). */
+    version: Generated<number>
+  }
+  bankTransactionCandidate: {
+    tenantId: string
+    bankTransactionId: string
+    rank: number
+    customerId: string
+    currency: string
+    paymentMinor: Int8
+    unappliedMinor: Int8
+    confidence: ColumnType<string, string | number, string | number>
+    reasons: unknown
+    allocations: unknown
+    writeOffs: unknown
+  }
+  cashApplication: {
+    tenantId: string
+    id: string
+    bankTransactionId: string
+    customerId: string
+    paymentId: string
+    journalEntryId: string
+    currency: string
+    paymentMinor: Int8
+    unappliedMinor: Int8
+    appliedBy: 'matching' | 'person'
+    confidence: ColumnType<string | null, string | number | null, string | number | null>
+    reasons: unknown
+    createdAt: Date
+    createdBy: string
+    reversedAt: Date | null
+    reversedBy: string | null
+    reversalReason: string | null
+    reversalJournalEntryId: string | null
+    reversedByTransactionId: string | null
+  }
+  cashApplicationLine: {
+    tenantId: string
+    cashApplicationId: string
+    lineNo: number
+    kind: ApplicationLineKind
+    invoiceId: string
+    amountMinor: Int8
+    settlementId: string
+  }
+  bankTransactionRejection: {
+    tenantId: string
+    id: string
+    bankTransactionId: string
+    customerId: string
+    invoiceKey: string
+    candidate: unknown
+    reason: string
+    rejectedAt: Date
+    rejectedBy: string
+  }
+  bankPayerLink: {
+    tenantId: string
+    kind: 'iban' | 'payer_name'
+    key: string
+    customerId: string
+    taughtAt: Date
+    taughtBy: string
+  }
+  cashApplicationSettings: {
+    tenantId: string
+    smallDifferenceMinorMax: Int8
+    bankFeeMinorMax: Int8
+    bankFeePercentMax: number
+    discountGraceDays: number
+    adviceDaysMax: number
+    updatedAt: Date
+    version: Generated<number>
   }
 }

@@ -1,4 +1,13 @@
-import { formatAmount, parseAmount } from '../../core/money.js'
+import { type Decimal, formatAmount, parseAmount } from '../../core/money.js'
+import type { Ctx } from '../../db/context.js'
+import type { Customer } from '../customers/index.js'
+import { createInvoiceDraft, issueInvoice } from '../invoicing/index.js'
+import {
+  arrangeBillingSettings,
+  arrangeCustomer,
+  line,
+  manualDraft,
+} from '../invoicing/test-helpers.js'
 import type { Balance, BankEntry, BankFileEvent, StatementHead } from './bank-files/model.js'
 
 // Builders for the cashapp tests: bank entries and the event streams a parser would yield,
@@ -129,4 +138,60 @@ export function mt940File(statements: FileStatement[]): string {
       ].join('\r\n'),
     )
     .join('\r\n')
+}
+
+/** A customer for cash-application tests: a unique name, and an IBAN when given. */
+export async function arrangeCashappCustomer(
+  ctx: Ctx,
+  fields: { legalName?: string; iban?: string; currency?: string; parentId?: string } = {},
+): Promise<Customer> {
+  return arrangeCustomer(ctx, {
+    ...(fields.legalName ? { legalName: fields.legalName } : {}),
+    ...(fields.currency ? { currency: fields.currency } : {}),
+    ...(fields.parentId ? { parentId: fields.parentId } : {}),
+    ibans: fields.iban ? [{ iban: fields.iban, bic: null, accountHolder: null }] : [],
+  })
+}
+
+export type OpenInvoice = {
+  id: string
+  number: string
+  paymentReference: string
+  payableMinor: bigint
+}
+
+/**
+ * An issued invoice of `netMinor` at 21% VAT (so 100_00n is 121.00 open), or, with
+ * `mixedVat`, of 100.00 at 21% and 100.00 at 9% (230.00). Billing settings are arranged on
+ * first use.
+ */
+export async function arrangeOpenInvoice(
+  ctx: Ctx,
+  customerId: string,
+  netMinor: bigint,
+  options: {
+    currency?: string
+    mixedVat?: boolean
+    discount?: { percent: Decimal; days: number }
+  } = {},
+): Promise<OpenInvoice> {
+  const settings = await ctx.db.selectFrom('billingSettings').select('version').executeTakeFirst()
+  if (!settings) await arrangeBillingSettings(ctx)
+  const lines = options.mixedVat
+    ? [line('BREAD', '1', 100_00n, 'S', '21'), line('FLOUR', '1', 100_00n, 'S', '9')]
+    : [line('BREAD', '1', netMinor, 'S', '21')]
+  const draft = await createInvoiceDraft(
+    ctx,
+    manualDraft(customerId, lines, {
+      ...(options.currency ? { currency: options.currency } : {}),
+      paymentTerms: { discount: options.discount ?? null },
+    }),
+  )
+  const issued = await issueInvoice(ctx, draft.id)
+  return {
+    id: issued.id,
+    number: issued.number as string,
+    paymentReference: issued.paymentReference as string,
+    payableMinor: issued.totals.payableMinor,
+  }
 }

@@ -99,13 +99,20 @@ export {
 } from './queries.js'
 
 export {
+  type BulkOpenItem,
+  type BulkSettlementInput,
   listSettlements,
+  lockOpenAmounts,
   type OpenAmount,
   openAmount,
+  openItemsInBulk,
   reverseSettlement,
   type Settlement,
   type SettlementInput,
   settleInvoice,
+  settleInvoicesInBulk,
+  type VatShare,
+  vatBreakdownOf,
 } from './settlements.js'
 export {
   type CustomerStatements,

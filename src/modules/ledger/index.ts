@@ -30,6 +30,7 @@ export {
 } from './journal.js'
 export {
   type Account,
+  type BulkPostingOptions,
   ensureChartOfAccounts,
   findJournalEntry,
   type JournalEntry,

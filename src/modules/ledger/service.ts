@@ -122,6 +122,15 @@ export async function postJournalEntry(ctx: Ctx, input: JournalEntryInput): Prom
   return insertEntry(ctx, input, null, null)
 }
 
+export type BulkPostingOptions = {
+  /**
+   * false: the caller records, in the same transaction, one audit event per entry's cause
+   * that names the entry and holds its amounts (cash application audits each applied payment
+   * with its journal entry), so the entries are not audited a second time one by one.
+   */
+  audit?: boolean
+}
+
 // Entries per statement of a bulk posting: a few megabytes of JSON per round trip.
 const bulkEntriesPerStatement = 5_000
 
@@ -134,6 +143,7 @@ const bulkEntriesPerStatement = 5_000
 export async function postJournalEntries(
   ctx: Ctx,
   inputs: readonly JournalEntryInput[],
+  options: BulkPostingOptions = {},
 ): Promise<JournalEntry[]> {
   const checked = inputs.map((input, index) => {
     try {
@@ -198,6 +208,10 @@ export async function postJournalEntries(
       from jsonb_to_recordset(${JSON.stringify(lineRows)}::jsonb) as r(entry_id uuid,
         line_no int, account_code text, debit_minor text, credit_minor text, currency text,
         customer_id uuid)`.execute(ctx.db)
+  }
+  if (options.audit === false) {
+    await emitEvents(ctx, entries.map(postedEvent))
+    return entries
   }
   await recordAuditBatch(
     ctx,

@@ -18,6 +18,10 @@ export const paymentErrors = registerErrors({
     status: 422,
     title: "The invoice is not the payment's customer's",
   },
+  'payments.payment_reversed': {
+    status: 409,
+    title: 'The payment was reversed: none of it is left to allocate',
+  },
   'payments.provider_payment_recorded': {
     status: 409,
     title: "This provider's payment was recorded already",

@@ -4,6 +4,12 @@ import { paymentPublicRoutes } from './public-routes.js'
 import { paymentRoutes } from './routes.js'
 
 export {
+  type BankPaymentInput,
+  type PaymentReversed,
+  recordBankPaymentsInBulk,
+  reversePayment,
+} from './bank-payments.js'
+export {
   type Checkout,
   checkoutsOfInvoice,
   configurePaymentProvider,

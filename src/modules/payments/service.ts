@@ -282,11 +282,18 @@ export async function getPayment(ctx: Ctx, paymentId: string): Promise<Payment> 
     .orderBy('id')
     .execute()
   const allocatedMinor = allocations.reduce((sum, a) => sum + a.amountMinor, 0n)
+  // A reversed payment (0018: a wrong bank match undone, a returned debit) is no longer the
+  // customer's money: nothing of it is left to allocate.
+  const reversal = await ctx.db
+    .selectFrom('paymentReversal')
+    .select('createdAt')
+    .where('paymentId', '=', paymentId)
+    .executeTakeFirst()
   const { tenantId: _, ...payment } = row
   return {
     ...payment,
     allocatedMinor,
-    unallocatedMinor: row.amountMinor - allocatedMinor,
+    unallocatedMinor: reversal ? 0n : row.amountMinor - allocatedMinor,
     allocations,
   }
 }
@@ -323,7 +330,10 @@ export async function listPayments(
     .limit(limit + 1)
   if (after) query = query.where('p.id', '>', after)
   if (filter.customerId) query = query.where('p.customerId', '=', filter.customerId)
-  if (filter.unallocatedOnly) query = query.where(sql<boolean>`${allocated} < p.amount_minor`)
+  if (filter.unallocatedOnly) {
+    query = query.where(sql<boolean>`${allocated} < p.amount_minor and not exists (select 1
+      from payment_reversal r where r.tenant_id = p.tenant_id and r.payment_id = p.id)`)
+  }
   const rows = await query.execute()
   return toPage(
     rows.map((r) => ({ ...r, unallocatedMinor: r.amountMinor - r.allocatedMinor })),

@@ -57,6 +57,17 @@ export type PaymentTables = {
     amountMinor: Int8
     currency: string
     settlementId: string
+    /** A reversal (negative amount) names the allocation it undoes (0018). */
+    reversesAllocationId: string | null
+    createdAt: Date
+    createdBy: string
+  }
+  /** A payment whose money turned out not to be the customer's (0018). */
+  paymentReversal: {
+    tenantId: string
+    paymentId: string
+    reason: string
+    journalEntryId: string | null
     createdAt: Date
     createdBy: string
   }
