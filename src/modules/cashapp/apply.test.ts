@@ -496,6 +496,57 @@ describe('the worklist acts: apply, un-apply, re-match, learning', () => {
   })
 }, 120_000)
 
+describe('a batch entry is applied part by part', () => {
+  test('two payments booked as one entry (camt TxDtls) settle their own invoices', async () => {
+    const tenant = await testTenant(platform)
+    const [one, two] = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx)
+      return [
+        await arrangeOpenInvoice(ctx, customer.id, 100_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 200_00n),
+      ]
+    })
+    const part = (amount: string, reference: string, endToEndId: string) => ({
+      amount,
+      currency: 'EUR',
+      sign: 'C' as const,
+      bankReference: null,
+      endToEndId,
+      mandateId: null,
+      counterparty: { name: 'Payer', iban: null, bic: null },
+      remittance: { unstructured: null, structuredReference: reference },
+      returnReason: null,
+      bankTransactionCode: null,
+    })
+    const summary = await importEntries(tenant, [
+      bankEntry({
+        amount: '363.00',
+        bankReference: 'BATCH-1',
+        details: [
+          part('121.00', one.paymentReference, 'E2E-B1'),
+          part('242.00', two.paymentReference, 'E2E-B2'),
+        ],
+      }),
+    ])
+    expect(summary.matching).toMatchObject({ transactions: 2, applied: 2 })
+    expect(await open(tenant, one.id)).toBe('0.00')
+    expect(await open(tenant, two.id)).toBe('0.00')
+    const transactions = await tenant.run(async (ctx) => {
+      const entry = await ctx.db
+        .selectFrom('bankEntry')
+        .select(['id', 'status'])
+        .where('bankReference', '=', 'BATCH-1')
+        .executeTakeFirstOrThrow()
+      expect(entry.status).toBe('applied')
+      return getEntryTransactions(ctx, entry.id)
+    })
+    expect(transactions.map((t) => [t.transactionIndex, t.status, t.entryRef])).toEqual([
+      [0, 'applied', 'BATCH-1'],
+      [1, 'applied', 'BATCH-1'],
+    ])
+  })
+}, 60_000)
+
 describe('a statement is applied chunk by chunk', () => {
   test('a second payment of an invoice settled earlier in the run becomes a suggestion', async () => {
     const tenant = await testTenant(platform)

@@ -355,6 +355,24 @@ describe('acting on the worklist', () => {
     })
   })
 
+  test('two people accepting at once: one applies it, the other gets 409', async () => {
+    const { id } = await arrangeAmbiguous(tenant, 'RACE-1', 'NL39RABO0123456789')
+    const answers = await Promise.all(
+      [1, 2].map((rank) => call(app, key, 'POST', `/v1/bank-transactions/${id}/accept`, { rank })),
+    )
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409])
+    await tenant.run(async (ctx) => {
+      const live = await ctx.db
+        .selectFrom('cashApplication')
+        .select('id')
+        .where('bankTransactionId', '=', id)
+        .where('reversedAt', 'is', null)
+        .execute()
+      expect(live).toHaveLength(1)
+      await expectReceivableEqualsOpenItems(ctx)
+    })
+  })
+
   test('a stale If-Match is 412 and changes nothing', async () => {
     const { id } = await arrangeAmbiguous(tenant, 'STALE-1', 'NL30RABO0123456789')
     const read = await call(app, key, 'GET', `/v1/bank-transactions/${id}`)

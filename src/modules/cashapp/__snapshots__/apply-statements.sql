@@ -100,26 +100,17 @@ where se.tenant_id = $1 and se.bank_statement_id = any($2::uuid[])
 and e.bank_statement_id = se.bank_statement_id
 order by se.bank_statement_id, se.position
 
-with items as (
-select i.id, i.number, i.customer_id, i.currency, i.issue_date, i.due_date,
-i.payment_reference, i.payable_minor, i.payment_terms
+select i.id as invoice_id, i.number, i.customer_id, i.currency,
+(i.payable_minor - coalesce(sum(st.amount_minor), 0))::text as open_minor,
+i.issue_date, i.due_date, i.payment_reference,
+i.payment_terms -> 'discount' ->> 'amount_minor' as discount_minor,
+i.payment_terms -> 'discount' ->> 'due_date' as discount_until
 from invoice i
+left join invoice_settlement st on st.tenant_id = i.tenant_id and st.invoice_id = i.id
 where i.tenant_id = $1 and i.status = 'issued'
 and i.document_type = 'invoice'
-), settled as (
-select st.invoice_id, sum(st.amount_minor)::bigint as settled_minor
-from invoice_settlement st
-join items on items.id = st.invoice_id
-where st.tenant_id = $2
-group by st.invoice_id
-)
-select items.id as invoice_id, items.number, items.customer_id, items.currency,
-(items.payable_minor - coalesce(settled.settled_minor, 0))::text as open_minor,
-items.issue_date, items.due_date, items.payment_reference,
-items.payment_terms -> 'discount' ->> 'amount_minor' as discount_minor,
-items.payment_terms -> 'discount' ->> 'due_date' as discount_until
-from items left join settled on settled.invoice_id = items.id
-where items.payable_minor - coalesce(settled.settled_minor, 0) > 0
+group by i.tenant_id, i.id
+having i.payable_minor - coalesce(sum(st.amount_minor), 0) > 0
 
 select c.id, c.number, c.legal_name, c.trading_names,
 -- A group is a parent and its children: the parent's id names it.
