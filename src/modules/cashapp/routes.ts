@@ -8,7 +8,12 @@ import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.j
 import { read } from '../../http/unit-of-work.js'
 import type { BankImportSummary } from './statement-import.js'
 import { importBankFile } from './statement-import.js'
-import { getBankStatement, listBankStatements } from './statements.js'
+import {
+  bankEntriesPageDefault,
+  bankEntriesPageMax,
+  getBankStatement,
+  listBankStatements,
+} from './statements.js'
 
 // Bank statements over HTTP: upload (multipart, streamed into the import, never held in
 // memory whole), read one back whole, list them.
@@ -77,7 +82,14 @@ const entryOut = z.object({
   first_statement_o2c_id: z.uuid(),
 })
 
-const statementOut = z.object({ ...summaryShape, entries: z.array(entryOut) })
+const statementOut = z.object({
+  ...summaryShape,
+  entries: z.array(entryOut).describe('in file order: all, or one page'),
+  entries_next_cursor: z
+    .string()
+    .nullable()
+    .describe('entries_cursor of the next page of entries; null when this page is the last'),
+})
 
 export const importSummaryOut = z.object({
   import_id: z.uuid(),
@@ -218,13 +230,35 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
         summary: 'A bank statement with its balances and entries, as the bank file had them',
         description:
           'Field names are those of the bank-file fixtures (`id` is the bank’s statement id); ' +
-          "o2c's own fields stand beside them (`o2c_id` is o2c's id).",
+          "o2c's own fields stand beside them (`o2c_id` is o2c's id). A statement comes whole " +
+          `up to ${bankEntriesPageDefault} entries; a longer one comes a page at a time: ` +
+          'ask again with `entries_cursor` set to `entries_next_cursor` until that is null. ' +
+          `\`entries_limit\` sets the page size (at most ${bankEntriesPageMax}).`,
         tags: ['bank statements'],
         params: idParam,
+        querystring: z.object({
+          entries_limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(bankEntriesPageMax)
+            .default(bankEntriesPageDefault)
+            .describe('entries per page'),
+          entries_cursor: z
+            .string()
+            .optional()
+            .describe('entries_next_cursor of the previous page'),
+        }),
         response: { 200: statementOut, ...problemReplies },
       },
     },
-    (request) => read(request, (ctx) => getBankStatement(ctx, request.params.id)),
+    (request) =>
+      read(request, (ctx) =>
+        getBankStatement(ctx, request.params.id, {
+          limit: request.query.entries_limit,
+          cursor: request.query.entries_cursor,
+        }),
+      ),
   )
 
   r.get(
