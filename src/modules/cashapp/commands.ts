@@ -7,6 +7,7 @@ import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
+import { bankAccountCommands } from './bank-account-commands.js'
 import { importSummaryToApi, matchingNotBuilt } from './routes.js'
 import { importBankFile } from './statement-import.js'
 import { getBankStatement, listBankStatements } from './statements.js'
@@ -16,6 +17,7 @@ import { getBankStatement, listBankStatements } from './statements.js'
 
 export function bankCommands(program: Command, cli: CliContext): void {
   const bank = program.command('bank').description('Bank statements (cash application)')
+  bankAccountCommands(bank, cli)
 
   bank
     .command('import <files...>')

@@ -6,6 +6,7 @@ import { domainError, invalid } from '../../core/errors.js'
 import { formatAmount } from '../../core/money.js'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read } from '../../http/unit-of-work.js'
+import { bankAccountRoutes } from './bank-account-routes.js'
 import type { BankImportSummary } from './statement-import.js'
 import { importBankFile } from './statement-import.js'
 import {
@@ -164,6 +165,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
     limits: { fileSize: bankFileBytesMax, files: bankFilesPerUploadMax, fields: 10 },
   })
   const r = app.withTypeProvider<ZodTypeProvider>()
+  await bankAccountRoutes(app)
 
   r.post(
     '/bank-statements',
