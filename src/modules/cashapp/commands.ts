@@ -165,7 +165,7 @@ async function printStatementJson(
   await writeEntries(entries)
   for await (const page of rest) await writeEntries(page)
   const cursor = JSON.stringify(onePage ? nextCursor : null)
-  await write(`${written > 0 ? '\n  ' : ''}],\n  "entries_next_cursor": ${cursor}\n}\n`)
+  await write(`${written > 0 ? '\n  ' : ''}],\n  "entries_next_cursor": ${cursor}\n}\n`, true)
 }
 
 async function printStatementText(
@@ -204,12 +204,16 @@ async function printStatementText(
   }
   await writeEntries(s.entries)
   for await (const page of rest) await writeEntries(page)
-  if (onePage && s.entries_next_cursor) {
-    await write(`More: --entries-cursor ${s.entries_next_cursor}\n`)
-  }
+  const more = onePage && s.entries_next_cursor
+  await write(more ? `More: --entries-cursor ${s.entries_next_cursor}\n` : '', true)
 }
 
-/** Writes to stdout, waiting while its buffer is full (a pipe to a slow reader). */
-async function write(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+/**
+ * Writes to stdout, waiting while its buffer is full (a pipe to a slow reader), and for the
+ * last piece until it is handed on: the command exits right after, and what a pipe still held
+ * would be lost.
+ */
+async function write(text: string, last = false): Promise<void> {
+  if (last) await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()))
+  else if (!process.stdout.write(text)) await once(process.stdout, 'drain')
 }
