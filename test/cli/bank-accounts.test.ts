@@ -92,6 +92,14 @@ describe('o2c bank show, accounts and mapping', () => {
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain('decimal_separator')
 
+    const csv = file(
+      'ing.csv',
+      '"Datum";"Af Bij";"Bedrag (EUR)";"Mededelingen"\n"20240301";"Bij";"605,00";"INV-2024-0042"\n',
+    )
+    const imported = await run(['bank', 'import', csv, '--account', iban])
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.stdout).toContain('Imported ing.csv: 1 statement(s), 1 entries: 1 new')
+
     const accounts = await run(['bank', 'accounts'])
     expect(accounts.code, accounts.stderr).toBe(0)
     expect(accounts.stdout).toMatch(new RegExp(`${iban}\\s+EUR\\s+saved`))

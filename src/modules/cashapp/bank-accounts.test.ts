@@ -8,10 +8,11 @@ import {
   testServer,
   testTenant,
 } from '../../../test/support.js'
+import { DomainError } from '../../core/errors.js'
 import type { Platform } from '../../platform.js'
 import { auditTrail } from '../audit/index.js'
 import { csvMappingSchema, readBankFileWhole } from './bank-files/index.js'
-import { importBankStatements } from './statement-import.js'
+import { importBankFile, importBankStatements } from './statement-import.js'
 import { bankEntry, eventStream, statementEvents } from './test-helpers.js'
 
 // A cash application specialist saves how the bank writes its CSV export on the account, once,
@@ -140,5 +141,39 @@ describe('PUT /v1/bank-accounts/{id}/csv-mapping', () => {
     const stranger = await other.key('cash_application_specialist')
     expect((await call(app, stranger, 'PUT', mappingUrl(), ingMapping)).status).toBe(404)
     expect((await call(app, stranger, 'GET', '/v1/bank-accounts')).body.data).toEqual([])
+  })
+})
+
+describe('importing a CSV export with the saved mapping', () => {
+  test('reads the file with the account’s mapping; an account without one refuses it', async () => {
+    const key = await tenant.key('cash_application_specialist')
+    expect((await call(app, key, 'PUT', mappingUrl(), ingMapping)).status).toBe(200)
+    const summary = await tenant.run((ctx) =>
+      importBankFile(ctx, Readable.from([ingCsv]), {
+        fileName: 'ing.csv',
+        bankAccountId: accountId,
+      }),
+    )
+    expect(summary).toMatchObject({ format: 'csv', entries: 1, entriesNew: 1 })
+
+    const other = await testTenant(platform)
+    await other.run((ctx) =>
+      importBankStatements(ctx, eventStream(statementEvents({ iban, entries: [bankEntry()] })), {
+        fileName: 'first.sta',
+      }),
+    )
+    const bare = await other.run((ctx) =>
+      ctx.db.selectFrom('bankAccount').select('id').executeTakeFirstOrThrow(),
+    )
+    const refusal = await other
+      .run((ctx) =>
+        importBankFile(ctx, Readable.from([ingCsv]), {
+          fileName: 'ing.csv',
+          bankAccountId: bare.id,
+        }),
+      )
+      .catch((error: unknown) => error)
+    expect(refusal).toBeInstanceOf(DomainError)
+    expect((refusal as DomainError).code).toBe('cashapp.csv_mapping_missing')
   })
 })

@@ -8,6 +8,7 @@ import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
 import { bankAccountCommands } from './bank-account-commands.js'
+import { findBankAccount } from './bank-accounts.js'
 import { importSummaryToApi, matchingNotBuilt } from './routes.js'
 import { importBankFile } from './statement-import.js'
 import { getBankStatement, listBankStatements } from './statements.js'
@@ -23,6 +24,10 @@ export function bankCommands(program: Command, cli: CliContext): void {
     .command('import <files...>')
     .description('Import bank files (camt.053, camt.054, MT940, CSV with a saved mapping)')
     .option('--allow-unbalanced', 'keep a statement that does not balance, flagged')
+    .option(
+      '--account <account>',
+      "the files are this account's CSV exports, read with its saved mapping (id, IBAN or number)",
+    )
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (files: string[], options) => {
@@ -33,10 +38,11 @@ export function bankCommands(program: Command, cli: CliContext): void {
         const size = fileSize(file)
         const progress = importProgressBar(size)
         try {
-          const summary = await inCliTenant(platform, slug, (ctx) =>
+          const summary = await inCliTenant(platform, slug, async (ctx) =>
             importBankFile(ctx, progress.reading(createReadStream(file)), {
               fileName: basename(file),
               allowUnbalanced: Boolean(options.allowUnbalanced),
+              bankAccountId: options.account && (await findBankAccount(ctx, options.account)).id,
             }),
           )
           progress.stop()

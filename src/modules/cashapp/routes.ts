@@ -181,7 +181,9 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
           '`allow_unbalanced=true` keeps an unbalanced statement, flagged with its ' +
           'difference. Importing a statement again, or one that overlaps an earlier one, ' +
           'stores no entry twice; the summary counts new and known entries. The import is ' +
-          'idempotent by itself, so this route takes no Idempotency-Key.',
+          'idempotent by itself, so this route takes no Idempotency-Key. CSV exports are ' +
+          'imported with `bank_account_id`: the account whose saved column mapping reads them ' +
+          '(PUT /v1/bank-accounts/{id}/csv-mapping).',
         tags: ['bank statements'],
         consumes: ['multipart/form-data'],
         querystring: z.object({
@@ -189,6 +191,10 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
             .stringbool()
             .default(false)
             .describe('keep a statement that does not balance, flagged'),
+          bank_account_id: z
+            .uuid()
+            .optional()
+            .describe("the files are this account's CSV exports, read with its saved mapping"),
         }),
         response: { 200: z.object({ files: z.array(importSummaryOut) }), ...problemReplies },
       },
@@ -212,6 +218,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
           const summary = await importBankFile(ctx, part.file, {
             fileName: part.filename || 'upload',
             allowUnbalanced: request.query.allow_unbalanced,
+            bankAccountId: request.query.bank_account_id,
           })
           summaries.push(importSummaryToApi(summary))
         }

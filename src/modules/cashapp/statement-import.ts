@@ -1,14 +1,13 @@
 import { createHash, type Hash } from 'node:crypto'
 import { sql } from 'kysely'
 import { isCalendarDate } from '../../core/dates.js'
-import { domainError } from '../../core/errors.js'
-import { newId } from '../../core/ids.js'
+import { domainError, notFound } from '../../core/errors.js'
+import { isUuid, newId } from '../../core/ids.js'
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { type AuditEntry, recordAuditBatch } from '../audit/index.js'
 import { type DomainEvent, emitEvents } from '../outbox/index.js'
-// STAND-IN until the parsers are merged: then `from './bank-files/index.js'`.
-import { readBankFile } from './bank-files/index.js'
+import { csvMappingSchema, readBankFile } from './bank-files/index.js'
 import {
   type Balance,
   type BalanceCheck,
@@ -65,6 +64,11 @@ export type BankImportOptions = {
   /** Keep a statement that does not balance, flagged with its difference, instead of refusing. */
   allowUnbalanced?: boolean
   onProgress?: (progress: BankImportProgress) => void
+  /**
+   * The account whose saved CSV column mapping reads the file: the file is that account's
+   * CSV export (a CSV names no account and has no standard layout).
+   */
+  bankAccountId?: string
   /** Entries per batch; bankEntriesPerBatch unless a test needs small batches. */
   batchEntries?: number
   /** Characters of JSON per batch; bankBatchTextMax unless a test or bench sets it. */
@@ -116,7 +120,35 @@ export async function importBankFile(
   source: BankFileSource,
   options: BankImportOptions,
 ): Promise<BankImportSummary> {
-  return importBankStatements(ctx, readBankFile(source, { fileName: options.fileName }), options)
+  const csvMapping = options.bankAccountId
+    ? await savedCsvMapping(ctx, options.bankAccountId, options.fileName)
+    : undefined
+  return importBankStatements(
+    ctx,
+    readBankFile(source, { fileName: options.fileName, csvMapping }),
+    options,
+  )
+}
+
+async function savedCsvMapping(ctx: Ctx, accountId: string, fileName: string) {
+  if (!isUuid(accountId)) throw notFound('bank_account', accountId)
+  const account = await ctx.db
+    .selectFrom('bankAccount')
+    .select(['csvMapping', 'iban', 'number'])
+    .where('tenantId', '=', ctx.tenantId)
+    .where('id', '=', accountId)
+    .executeTakeFirst()
+  if (!account) throw notFound('bank_account', accountId)
+  if (!account.csvMapping) {
+    throw domainError(
+      'cashapp.csv_mapping_missing',
+      `${fileName}: account ${account.iban ?? account.number} has no saved CSV column mapping; ` +
+        'save one (o2c bank mapping set, PUT /v1/bank-accounts/{id}/csv-mapping); nothing was ' +
+        'imported',
+      { file: fileName, bank_account_id: accountId },
+    )
+  }
+  return csvMappingSchema.parse(account.csvMapping)
 }
 
 /** Imports the statements a bank-file parser yields; see importBankFile. */
