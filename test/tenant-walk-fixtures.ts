@@ -204,6 +204,35 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     },
   },
 
+  // cashapp: a bank account of B (accounts come from the statements that name them), with a
+  // mapping body that is valid, so that only the id can refuse it.
+  '/v1/bank-accounts/{id}': {
+    create: async (b) => {
+      const summary = await b.tenant.run((ctx) =>
+        importBankStatements(ctx, eventStream(statementEvents({ entries: [bankEntry()] })), {
+          fileName: 'walk.xml',
+        }),
+      )
+      const account = await b.tenant.run((ctx) =>
+        ctx.db
+          .selectFrom('bankStatement')
+          .select('bankAccountId')
+          .where('id', '=', summary.perStatement[0].statementId)
+          .executeTakeFirstOrThrow(),
+      )
+      return account.bankAccountId
+    },
+    bodies: {
+      PUT: {
+        delimiter: ';',
+        date_format: 'YYYYMMDD',
+        decimal_separator: ',',
+        columns: { booking_date: 'Datum', amount: 'Bedrag' },
+        sign: { kind: 'minus' },
+      },
+    },
+  },
+
   // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).
   '/v1/invoices/{id}/credit-notes': {
     create: async (b) => (await issuedInvoice(b)).id,

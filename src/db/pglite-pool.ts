@@ -28,7 +28,7 @@ export function pgliteAsPool(database: PGlite): PglitePool {
 
   const client: PoolClient = {
     async query(sql, parameters) {
-      const result = await database.query(sql, parameters as unknown[])
+      const result = await database.query(sql, parameters.map(toPostgres))
       const changed = result.affectedRows !== undefined && result.affectedRows > 0
       // Kysely reads numAffectedRows only when the command is a write.
       return {
@@ -63,4 +63,11 @@ export function pgliteAsPool(database: PGlite): PglitePool {
       return ending
     },
   }
+}
+
+// A parameter that makes its own text when the query is written, as pg allows
+// (cashapp's bank import hands its batch so, to keep a large string short-lived).
+function toPostgres(parameter: unknown): unknown {
+  const custom = parameter as { toPostgres?: () => unknown } | null
+  return typeof custom?.toPostgres === 'function' ? custom.toPostgres() : parameter
 }

@@ -9,6 +9,8 @@ import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
+import { bankAccountCommands } from './bank-account-commands.js'
+import { findBankAccount } from './bank-accounts.js'
 import { cashappCommand } from './cashapp-command.js'
 import { exportCashApplication } from './export.js'
 import { importAndApplyBankFile } from './import-and-apply.js'
@@ -20,11 +22,16 @@ import { getBankStatement, listBankStatements } from './statements.js'
 
 export function bankCommands(program: Command, cli: CliContext): void {
   const bank = program.command('bank').description('Bank statements (cash application)')
+  bankAccountCommands(bank, cli)
 
   bank
     .command('import <files...>')
     .description('Import bank files (camt.053, camt.054, MT940, CSV with a saved mapping)')
     .option('--allow-unbalanced', 'keep a statement that does not balance, flagged')
+    .option(
+      '--account <account>',
+      "the files are this account's CSV exports, read with its saved mapping (id, IBAN or number)",
+    )
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (files: string[], options) => {
@@ -35,10 +42,11 @@ export function bankCommands(program: Command, cli: CliContext): void {
         const size = fileSize(file)
         const progress = importProgressBar(size)
         try {
-          const summary = await inCliTenant(platform, slug, (ctx) =>
+          const summary = await inCliTenant(platform, slug, async (ctx) =>
             importAndApplyBankFile(ctx, progress.reading(createReadStream(file)), {
               fileName: basename(file),
               allowUnbalanced: Boolean(options.allowUnbalanced),
+              bankAccountId: options.account && (await findBankAccount(ctx, options.account)).id,
             }),
           )
           progress.stop()
@@ -65,34 +73,30 @@ export function bankCommands(program: Command, cli: CliContext): void {
   bank
     .command('show <id>')
     .description('A bank statement with its balances and entries')
+    .option('--entries-limit <n>', 'print one page of this many entries', (v) => Number(v))
+    .option('--entries-cursor <cursor>', 'entries_next_cursor of the previous page')
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON (the field names of the bank-file fixtures)')
     .action(async (id: string, options) => {
       const platform = await cli.platform('bank show')
-      const s = await inCliTenant(platform, cli.tenantSlug(options), (ctx) =>
-        getBankStatement(ctx, id),
-      )
-      const balance = (b: typeof s.opening_balance) =>
-        b ? `${b.amount} ${b.sign ?? '?'} on ${b.date ?? '?'}` : '—'
-      printResult(options, s, [
-        `Statement ${s.id ?? '(no id)'} ${s.statement_number ? `no. ${s.statement_number} ` : ''}` +
-          `of ${s.account.iban ?? s.account.number} (${s.currency ?? '?'}), ${s.format}, ` +
-          `from ${s.file_name}`,
-        `  opening ${balance(s.opening_balance)}, closing ${balance(s.closing_balance)}, ` +
-          `balance check ${s.balance_check}` +
-          (s.unbalanced ? ` (imported unbalanced, difference ${s.difference})` : ''),
-        ...table(
-          ['BOOKED', 'AMOUNT', 'SIGN', 'COUNTERPARTY', 'REMITTANCE', 'STATUS'],
-          s.entries.map((e) => [
-            e.booking_date ?? '',
-            `${e.amount} ${e.currency}`,
-            e.sign,
-            e.counterparty.name ?? e.counterparty.iban ?? '',
-            (e.remittance.structured_reference ?? e.remittance.unstructured ?? '').slice(0, 40),
-            e.status,
-          ]),
-        ).map((line) => `  ${line}`),
-      ])
+      const slug = cli.tenantSlug(options)
+      const onePage = options.entriesLimit !== undefined || options.entriesCursor !== undefined
+      const page = (cursor: string | undefined) =>
+        inCliTenant(platform, slug, (ctx) =>
+          getBankStatement(ctx, id, { limit: options.entriesLimit, cursor }),
+        )
+      const first = await page(options.entriesCursor)
+      // A page was asked for: print it as the API gives it. Otherwise every entry, a page at
+      // a time, so that a statement of 275,000 entries prints in flat memory.
+      const rest = async function* () {
+        for (let next = onePage ? null : first.entries_next_cursor; next; ) {
+          const more = await page(next)
+          yield more.entries
+          next = more.entries_next_cursor
+        }
+      }
+      if (options.json) await printStatementJson(first, rest(), onePage)
+      else await printStatementText(first, rest(), onePage)
     })
 
   bank
@@ -194,4 +198,78 @@ function fileSize(file: string): number {
   } catch {
     throw new Error(`Cannot read ${file}: no such file`)
   }
+}
+
+type StatementOut = Awaited<ReturnType<typeof getBankStatement>>
+
+/** The statement as JSON, its entries written page by page as they come. */
+async function printStatementJson(
+  first: StatementOut,
+  rest: AsyncIterable<StatementOut['entries']>,
+  onePage: boolean,
+): Promise<void> {
+  const { entries, entries_next_cursor: nextCursor, ...head } = first
+  // The head as printResult writes it, left open for the entries.
+  await write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n  "entries": [`)
+  let written = 0
+  const writeEntries = async (page: StatementOut['entries']) => {
+    for (const entry of page) {
+      const json = JSON.stringify(entry, null, 2).replaceAll('\n', '\n    ')
+      await write(`${written++ === 0 ? '\n' : ',\n'}    ${json}`)
+    }
+  }
+  await writeEntries(entries)
+  for await (const page of rest) await writeEntries(page)
+  const cursor = JSON.stringify(onePage ? nextCursor : null)
+  await write(`${written > 0 ? '\n  ' : ''}],\n  "entries_next_cursor": ${cursor}\n}\n`, true)
+}
+
+async function printStatementText(
+  first: StatementOut,
+  rest: AsyncIterable<StatementOut['entries']>,
+  onePage: boolean,
+): Promise<void> {
+  const s = first
+  const balance = (b: typeof s.opening_balance) =>
+    b ? `${b.amount} ${b.sign ?? '?'} on ${b.date ?? '?'}` : '—'
+  await write(
+    `Statement ${s.id ?? '(no id)'} ${s.statement_number ? `no. ${s.statement_number} ` : ''}` +
+      `of ${s.account.iban ?? s.account.number} (${s.currency ?? '?'}), ${s.format}, ` +
+      `from ${s.file_name}\n` +
+      `  opening ${balance(s.opening_balance)}, closing ${balance(s.closing_balance)}, ` +
+      `balance check ${s.balance_check}` +
+      (s.unbalanced ? ` (imported unbalanced, difference ${s.difference})` : '') +
+      '\n',
+  )
+  let header = true
+  const writeEntries = async (page: StatementOut['entries']) => {
+    const lines = table(
+      ['BOOKED', 'AMOUNT', 'SIGN', 'COUNTERPARTY', 'REMITTANCE', 'STATUS'],
+      page.map((e) => [
+        e.booking_date ?? '',
+        `${e.amount} ${e.currency}`,
+        e.sign,
+        e.counterparty.name ?? e.counterparty.iban ?? '',
+        (e.remittance.structured_reference ?? e.remittance.unstructured ?? '').slice(0, 40),
+        e.status,
+      ]),
+    )
+    // One header for the whole table; each page pads its own columns.
+    await write(`${(header ? lines : lines.slice(1)).map((line) => `  ${line}`).join('\n')}\n`)
+    header = false
+  }
+  await writeEntries(s.entries)
+  for await (const page of rest) await writeEntries(page)
+  const more = onePage && s.entries_next_cursor
+  await write(more ? `More: --entries-cursor ${s.entries_next_cursor}\n` : '', true)
+}
+
+/**
+ * Writes to stdout, waiting while its buffer is full (a pipe to a slow reader), and for the
+ * last piece until it is handed on: the command exits right after, and what a pipe still held
+ * would be lost.
+ */
+async function write(text: string, last = false): Promise<void> {
+  if (last) await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()))
+  else if (!process.stdout.write(text)) await once(process.stdout, 'drain')
 }

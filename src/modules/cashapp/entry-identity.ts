@@ -19,12 +19,9 @@ import type { BankEntry } from './bank-files/model.js'
 // render them differently in intraday and end-of-day files), and the batch details.
 //
 // The stored identity is a digest of those fields (sha-256, 128 bits in base64url) plus
-// "#occurrence". To count occurrences the importer keeps, per entry of the current statement,
-// 53 bits of its digest as a number (some 40 bytes each, where the string would cost three
-// times that: a statement of 275,000 entries holds about 11 MB). Two different entries of one
-// statement that share those 53 bits would be counted as repeats; for 275,000 entries that
-// happens once in some 240,000 statements, and its only effect is that one of them may be
-// stored a second time if a later statement repeats it.
+// "#occurrence". The digest is computed here; the occurrence is counted by the import in the
+// database, in a temporary table of its transaction (statement-import.ts), so that nothing
+// held in this process grows with the statement.
 
 /** The digest of an entry's identifying fields, without its occurrence. */
 export function entryDigest(entry: BankEntry, amountMinor: bigint): string {
@@ -47,21 +44,4 @@ export function entryDigest(entry: BankEntry, amountMinor: bigint): string {
     .digest()
     .subarray(0, 16)
     .toString('base64url')
-}
-
-/** The identity stored on the entry: digest and occurrence (1 for the first). */
-export function entryIdentity(digest: string, occurrence: number): string {
-  return `${digest}#${occurrence}`
-}
-
-/** Counts the occurrences of entry digests within one statement. */
-export function occurrenceCounter(): (digest: string) => number {
-  const seen = new Map<number, number>()
-  return (digest) => {
-    const bytes = Buffer.from(digest.slice(0, 10), 'base64url')
-    const key = bytes.readUIntBE(0, 6) * 32 + (bytes[6] >> 3)
-    const occurrence = (seen.get(key) ?? 0) + 1
-    seen.set(key, occurrence)
-    return occurrence
-  }
 }

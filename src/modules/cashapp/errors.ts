@@ -14,6 +14,10 @@ export const cashappErrors = registerErrors({
     status: 422,
     title: 'A statement of the bank file names no account; nothing was imported',
   },
+  'cashapp.csv_mapping_missing': {
+    status: 422,
+    title: 'The bank account has no saved CSV column mapping; nothing was imported',
+  },
   'cashapp.statement_unbalanced': {
     status: 422,
     title: 'Opening balance plus entries is not the closing balance; nothing was imported',

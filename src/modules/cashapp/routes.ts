@@ -6,9 +6,15 @@ import { domainError, invalid } from '../../core/errors.js'
 import { formatAmount } from '../../core/money.js'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read } from '../../http/unit-of-work.js'
+import { bankAccountRoutes } from './bank-account-routes.js'
 import { type BankImportAndApply, importAndApplyBankFile } from './import-and-apply.js'
 import { remittanceRoutes } from './remittance-routes.js'
-import { getBankStatement, listBankStatements } from './statements.js'
+import {
+  bankEntriesPageDefault,
+  bankEntriesPageMax,
+  getBankStatement,
+  listBankStatements,
+} from './statements.js'
 
 // Bank statements over HTTP: upload (multipart, streamed into the import, never held in
 // memory whole), read one back whole, list them.
@@ -77,7 +83,14 @@ const entryOut = z.object({
   first_statement_o2c_id: z.uuid(),
 })
 
-const statementOut = z.object({ ...summaryShape, entries: z.array(entryOut) })
+const statementOut = z.object({
+  ...summaryShape,
+  entries: z.array(entryOut).describe('in file order: all, or one page'),
+  entries_next_cursor: z
+    .string()
+    .nullable()
+    .describe('entries_cursor of the next page of entries; null when this page is the last'),
+})
 
 export const importSummaryOut = z.object({
   import_id: z.uuid(),
@@ -160,6 +173,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
     limits: { fileSize: bankFileBytesMax, files: bankFilesPerUploadMax, fields: 10 },
   })
   const r = app.withTypeProvider<ZodTypeProvider>()
+  await bankAccountRoutes(app)
 
   r.post(
     '/bank-statements',
@@ -175,7 +189,9 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
           '`allow_unbalanced=true` keeps an unbalanced statement, flagged with its ' +
           'difference. Importing a statement again, or one that overlaps an earlier one, ' +
           'stores no entry twice; the summary counts new and known entries. The import is ' +
-          'idempotent by itself, so this route takes no Idempotency-Key.',
+          'idempotent by itself, so this route takes no Idempotency-Key. CSV exports are ' +
+          'imported with `bank_account_id`: the account whose saved column mapping reads them ' +
+          '(PUT /v1/bank-accounts/{id}/csv-mapping).',
         tags: ['bank statements'],
         consumes: ['multipart/form-data'],
         querystring: z.object({
@@ -183,6 +199,10 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
             .stringbool()
             .default(false)
             .describe('keep a statement that does not balance, flagged'),
+          bank_account_id: z
+            .uuid()
+            .optional()
+            .describe("the files are this account's CSV exports, read with its saved mapping"),
         }),
         response: { 200: z.object({ files: z.array(importSummaryOut) }), ...problemReplies },
       },
@@ -206,6 +226,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
           const summary = await importAndApplyBankFile(ctx, part.file, {
             fileName: part.filename || 'upload',
             allowUnbalanced: request.query.allow_unbalanced,
+            bankAccountId: request.query.bank_account_id,
           })
           summaries.push(importSummaryToApi(summary))
         }
@@ -226,13 +247,35 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
         summary: 'A bank statement with its balances and entries, as the bank file had them',
         description:
           'Field names are those of the bank-file fixtures (`id` is the bank’s statement id); ' +
-          "o2c's own fields stand beside them (`o2c_id` is o2c's id).",
+          "o2c's own fields stand beside them (`o2c_id` is o2c's id). A statement comes whole " +
+          `up to ${bankEntriesPageDefault} entries; a longer one comes a page at a time: ` +
+          'ask again with `entries_cursor` set to `entries_next_cursor` until that is null. ' +
+          `\`entries_limit\` sets the page size (at most ${bankEntriesPageMax}).`,
         tags: ['bank statements'],
         params: idParam,
+        querystring: z.object({
+          entries_limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(bankEntriesPageMax)
+            .default(bankEntriesPageDefault)
+            .describe('entries per page'),
+          entries_cursor: z
+            .string()
+            .optional()
+            .describe('entries_next_cursor of the previous page'),
+        }),
         response: { 200: statementOut, ...problemReplies },
       },
     },
-    (request) => read(request, (ctx) => getBankStatement(ctx, request.params.id)),
+    (request) =>
+      read(request, (ctx) =>
+        getBankStatement(ctx, request.params.id, {
+          limit: request.query.entries_limit,
+          cursor: request.query.entries_cursor,
+        }),
+      ),
   )
 
   r.get(

@@ -1,14 +1,13 @@
 import { createHash, type Hash } from 'node:crypto'
 import { sql } from 'kysely'
 import { isCalendarDate } from '../../core/dates.js'
-import { domainError } from '../../core/errors.js'
-import { newId } from '../../core/ids.js'
+import { domainError, notFound } from '../../core/errors.js'
+import { isUuid, newId } from '../../core/ids.js'
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { type AuditEntry, recordAuditBatch } from '../audit/index.js'
 import { type DomainEvent, emitEvents } from '../outbox/index.js'
-// STAND-IN until the parsers are merged: then `from './bank-files/index.js'`.
-import { readBankFile } from './bank-files/index.js'
+import { csvMappingSchema, readBankFile } from './bank-files/index.js'
 import {
   type Balance,
   type BalanceCheck,
@@ -18,7 +17,7 @@ import {
   type EntryDetail,
   type StatementHead,
 } from './bank-files/model.js'
-import { entryDigest, entryIdentity, occurrenceCounter } from './entry-identity.js'
+import { entryDigest } from './entry-identity.js'
 import './errors.js'
 
 // `o2c bank import FILE…` and POST /v1/bank-statements: the statements of one bank file, read
@@ -27,16 +26,28 @@ import './errors.js'
 // statement that does not balance throws, and the transaction takes everything back: a
 // file is imported whole or not at all.
 //
-// Entries are written in batches of a few set-based statements (entries and the statement's
-// list of them in one statement), so memory stays flat whatever the file's size: one batch,
-// and the digests of the current statement's entries (for the occurrence, entry-identity.ts).
-// An entry whose identity the account has already is not stored again; the statement lists
-// it all the same. A statement read before (same account, ids, balances and entries: the
-// same content digest) is recognised and not stored a second time.
+// Entries are written in batches, each one set-based statement (occurrences counted, new
+// entries stored, the statement's list of them), so memory stays flat whatever the file's
+// size: the process holds one batch being read and one being written, as JSON text, and
+// nothing that grows with the file. The occurrence of each entry (entry-identity.ts) is
+// counted in the database, in a temporary table of this transaction, not in a map here; an
+// entry whose identity the account has already is not stored again (the unique key decides,
+// `on conflict do nothing`), and the statement lists it all the same. A statement read before
+// (same account, ids, balances and entries: the same content digest, hashed as the batches
+// come back) is recognised and not stored a second time.
 
-// Entries per batch: one INSERT of 1,000 rows with their JSON is a few hundred kB, and the
-// statement overhead is gone at this size.
+// Entries per batch: past a few hundred rows the statement overhead is gone.
 export const bankEntriesPerBatch = 1_000
+// Characters of JSON per batch. V8 keeps a string under 128 kB in its young generation, which
+// is collected cheaply and often; a longer one goes straight to the large-object space, which
+// only a full collection frees. Batches of 1,000 entries (700 kB of JSON) piled up some 200 MB
+// of such strings in a 200 MB import before the first full collection came. 100,000
+// characters are 100 kB as Latin-1 text (V8's one-byte strings); a batch with other text
+// (a name in Greek) takes two bytes a character and goes over, that batch only.
+export const bankBatchTextMax = 100_000
+// Entries written after which the import's foreign-key checks are planned again (see
+// replanForeignKeyChecks): a table of this size plans them on the key.
+const entriesPlannedOn = 5_000
 // As the column allows: longer names are cut, not refused.
 const fileNameLengthMax = 255
 // Statements whose audit entries and events are written at a time.
@@ -53,8 +64,15 @@ export type BankImportOptions = {
   /** Keep a statement that does not balance, flagged with its difference, instead of refusing. */
   allowUnbalanced?: boolean
   onProgress?: (progress: BankImportProgress) => void
+  /**
+   * The account whose saved CSV column mapping reads the file: the file is that account's
+   * CSV export (a CSV names no account and has no standard layout).
+   */
+  bankAccountId?: string
   /** Entries per batch; bankEntriesPerBatch unless a test needs small batches. */
   batchEntries?: number
+  /** Characters of JSON per batch; bankBatchTextMax unless a test or bench sets it. */
+  batchText?: number
 }
 
 export type StatementImported = {
@@ -102,7 +120,35 @@ export async function importBankFile(
   source: BankFileSource,
   options: BankImportOptions,
 ): Promise<BankImportSummary> {
-  return importBankStatements(ctx, readBankFile(source, { fileName: options.fileName }), options)
+  const csvMapping = options.bankAccountId
+    ? await savedCsvMapping(ctx, options.bankAccountId, options.fileName)
+    : undefined
+  return importBankStatements(
+    ctx,
+    readBankFile(source, { fileName: options.fileName, csvMapping }),
+    options,
+  )
+}
+
+async function savedCsvMapping(ctx: Ctx, accountId: string, fileName: string) {
+  if (!isUuid(accountId)) throw notFound('bank_account', accountId)
+  const account = await ctx.db
+    .selectFrom('bankAccount')
+    .select(['csvMapping', 'iban', 'number'])
+    .where('tenantId', '=', ctx.tenantId)
+    .where('id', '=', accountId)
+    .executeTakeFirst()
+  if (!account) throw notFound('bank_account', accountId)
+  if (!account.csvMapping) {
+    throw domainError(
+      'cashapp.csv_mapping_missing',
+      `${fileName}: account ${account.iban ?? account.number} has no saved CSV column mapping; ` +
+        'save one (o2c bank mapping set, PUT /v1/bank-accounts/{id}/csv-mapping); nothing was ' +
+        'imported',
+      { file: fileName, bank_account_id: accountId },
+    )
+  }
+  return csvMappingSchema.parse(account.csvMapping)
 }
 
 /** Imports the statements a bank-file parser yields; see importBankFile. */
@@ -115,6 +161,7 @@ export async function importBankStatements(
   await sql`select pg_advisory_xact_lock(hashtextextended(${`bank-import:${ctx.tenantId}`}, 0))`.execute(
     ctx.db,
   )
+  await replanForeignKeyChecks(ctx)
   // The name is the user's (an upload's filename); keep what fits the column.
   const options = { ...given, fileName: given.fileName.slice(0, fileNameLengthMax) || 'unnamed' }
   const run: ImportRun = {
@@ -135,6 +182,8 @@ export async function importBankStatements(
     accounts: new Map(),
     audits: [],
     events: [],
+    occurrenceTable: false,
+    entriesWritten: 0,
   }
   let statement: OpenStatement | undefined
   // While one batch is written, the parser reads the next (on PostgreSQL the server works
@@ -150,7 +199,7 @@ export async function importBankStatements(
         throw new BankFileError(`${event.kind} outside a statement`, {})
       } else if (event.kind === 'entry') {
         addEntry(run, statement, event.entry)
-        if (statement.batch.length >= (options.batchEntries ?? bankEntriesPerBatch)) {
+        if (batchFull(run, statement)) {
           await writing
           writing = startBatch(run, statement)
         }
@@ -180,6 +229,10 @@ type ImportRun = {
   accounts: Map<string, string>
   audits: AuditEntry[]
   events: DomainEvent[]
+  /** Whether this import made sure of the temporary occurrence table. */
+  occurrenceTable: boolean
+  /** Entries written (listed) by this import. */
+  entriesWritten: number
 }
 
 type OpenStatement = {
@@ -195,12 +248,13 @@ type OpenStatement = {
   entriesNew: number
   /** Σ signed entries in minor units; null once an entry is in another currency. */
   sumMinor: bigint | null
-  occurrence: (digest: string) => number
+  /** The content digest: head, entry identities (as each batch comes back), closing. */
   digest: Hash
-  batch: EntryRow[]
+  /** The entries read and not yet written, each as the JSON of its row. */
+  batch: string[]
+  /** Characters of JSON in the batch. */
+  batchText: number
 }
-
-type EntryRow = Record<string, unknown> & { position: number; identity: string }
 
 function openStatement(run: ImportRun, format: string, head: StatementHead): OpenStatement {
   const index = run.summary.statements++
@@ -232,11 +286,11 @@ function openStatement(run: ImportRun, format: string, head: StatementHead): Ope
     entries: 0,
     entriesNew: 0,
     sumMinor: 0n,
-    occurrence: occurrenceCounter(),
     digest: createHash('sha256').update(
       JSON.stringify([format, head.id, head.statementNumber, head.account, head.openingBalance]),
     ),
     batch: [],
+    batchText: 0,
   }
 }
 
@@ -265,13 +319,11 @@ function addEntry(run: ImportRun, statement: OpenStatement, entry: BankEntry): v
         ? statement.sumMinor + (entry.sign === 'C' ? amountMinor : -amountMinor)
         : null
   }
-  const digest = entryDigest(entry, amountMinor)
-  const identity = entryIdentity(digest, statement.occurrence(digest))
-  statement.digest.update(identity)
-  statement.batch.push({
+  // Serialised at once: the row's objects die young, and only its text waits for the write.
+  const row = JSON.stringify({
     id: newId(),
     position,
-    identity,
+    digest: entryDigest(entry, amountMinor),
     booking_date: entry.bookingDate,
     value_date: entry.valueDate,
     amount_minor: amountMinor.toString(),
@@ -291,6 +343,16 @@ function addEntry(run: ImportRun, statement: OpenStatement, entry: BankEntry): v
     return_reason: entry.returnReason,
     details: entry.details.map(detailJson),
   })
+  statement.batch.push(row)
+  statement.batchText += row.length + 1
+}
+
+/** Whether the statement's batch is full (by entries or by its text). */
+function batchFull(run: ImportRun, statement: OpenStatement): boolean {
+  return (
+    statement.batch.length >= (run.options.batchEntries ?? bankEntriesPerBatch) ||
+    statement.batchText >= (run.options.batchText ?? bankBatchTextMax)
+  )
 }
 
 /** A batch entry's transaction as the API (and the fixtures' expected.json) writes it. */
@@ -416,34 +478,69 @@ async function accountFor(
 }
 
 /**
- * One batch of a statement's entries: the new ones stored, every one listed on the
- * statement (a known one by the id stored earlier), in one statement.
+ * One batch of a statement's entries: their occurrences counted, the new ones stored, every
+ * one listed on the statement (a known one by the id stored earlier), in one statement.
  */
 function startBatch(run: ImportRun, statement: OpenStatement): Promise<void> {
-  const rows = statement.batch
-  statement.batch = []
-  const written = writeBatch(run, statement, rows)
+  const written = writeBatch(run, statement, takeBatch(statement))
   written.catch(() => {}) // its error is thrown where it is awaited
   return written
 }
 
-async function writeBatch(
-  run: ImportRun,
-  statement: OpenStatement,
-  rows: EntryRow[],
-): Promise<void> {
+/**
+ * The statement's batch, the batch emptied. Its JSON array is made only when the driver
+ * writes the query (pg calls toPostgres; so does the PGlite pool) and is dropped right
+ * after: V8 collects its young generation whenever the import waits for the file or the
+ * database, and a string still referenced at two such collections moves to the old
+ * generation, where only a full collection frees it. Held through the write, as a query
+ * parameter is, the batches' JSON (some 700 bytes an entry) piled up there: about 150 MB
+ * above rest in a 200 MB import.
+ */
+function takeBatch(statement: OpenStatement): Batch {
+  let rows: string[] | undefined = statement.batch
+  const batch = {
+    entries: rows.length,
+    json: {
+      toPostgres() {
+        if (!rows) throw new Error('a batch is written once')
+        const json = `[${rows.join(',')}]`
+        rows = undefined
+        return json
+      },
+    },
+  }
+  statement.batch = []
+  statement.batchText = 0
+  return batch
+}
+
+type Batch = { entries: number; json: { toPostgres(): string } }
+
+async function writeBatch(run: ImportRun, statement: OpenStatement, batch: Batch): Promise<void> {
   await storeStatement(run, statement)
-  if (rows.length === 0) return
+  if (batch.entries === 0) return
   const { ctx } = run
-  const result = await sql<{ inserted: number; linked: number }>`
+  await occurrenceTable(run)
+  const result = await sql<{ inserted: number; linked: number; identities: string }>`
     with given as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as g(id uuid,
-        position int, identity text, booking_date date, value_date date, amount_minor text,
+      select * from jsonb_to_recordset(${batch.json}::jsonb) as g(id uuid,
+        position int, digest text, booking_date date, value_date date, amount_minor text,
         currency text, sign text, reversal boolean, bank_reference text,
         customer_reference text, end_to_end_id text, mandate_id text, counterparty_name text,
         counterparty_iban text, counterparty_bic text, remittance_unstructured text,
         remittance_structured_reference text, bank_transaction_code text, return_reason text,
         details jsonb)
+    ), counted as (
+      -- How often each digest has come in this statement, this batch included.
+      insert into bank_import_occurrence as o (statement_id, digest, seen)
+      select ${statement.id}::uuid, g.digest, count(*) from given g group by g.digest
+      on conflict (statement_id, digest) do update set seen = o.seen + excluded.seen
+      returning o.digest, o.seen
+    ), numbered as (
+      -- The identity: the digest and its occurrence within the statement (entry-identity.ts).
+      select g.*, g.digest || '#' || (c.seen - count(*) over (partition by g.digest)
+          + row_number() over (partition by g.digest order by g.position)) as identity
+      from given g join counted c on c.digest = g.digest
     ), inserted as (
       insert into bank_entry (tenant_id, id, bank_account_id, bank_statement_id, position,
         identity, booking_date, value_date, amount_minor, currency, sign, reversal,
@@ -451,35 +548,72 @@ async function writeBatch(
         counterparty_iban, counterparty_bic, remittance_unstructured,
         remittance_structured_reference, bank_transaction_code, return_reason, details,
         created_at)
-      select ${ctx.tenantId}::uuid, g.id, ${statement.accountId}::uuid, ${statement.id}::uuid,
-        g.position, g.identity, g.booking_date, g.value_date, g.amount_minor::bigint,
-        g.currency, g.sign, g.reversal, g.bank_reference, g.customer_reference,
-        g.end_to_end_id, g.mandate_id, g.counterparty_name, g.counterparty_iban,
-        g.counterparty_bic, g.remittance_unstructured, g.remittance_structured_reference,
-        g.bank_transaction_code, g.return_reason, g.details, ${ctx.now}::timestamptz
-      from given g
+      select ${ctx.tenantId}::uuid, n.id, ${statement.accountId}::uuid, ${statement.id}::uuid,
+        n.position, n.identity, n.booking_date, n.value_date, n.amount_minor::bigint,
+        n.currency, n.sign, n.reversal, n.bank_reference, n.customer_reference,
+        n.end_to_end_id, n.mandate_id, n.counterparty_name, n.counterparty_iban,
+        n.counterparty_bic, n.remittance_unstructured, n.remittance_structured_reference,
+        n.bank_transaction_code, n.return_reason, n.details, ${ctx.now}::timestamptz
+      from numbered n
       on conflict (tenant_id, bank_account_id, identity) do nothing
       returning id, identity
     ), linked as (
       insert into bank_statement_entry (tenant_id, bank_statement_id, position, bank_entry_id)
-      select ${ctx.tenantId}::uuid, ${statement.id}::uuid, g.position, coalesce(i.id, known.id)
-      from given g
-      left join inserted i on i.identity = g.identity
-      -- Entry by entry on the unique key: rows written earlier in this transaction have no
-      -- statistics, and a plan that scans bank_entry would grow with the account's history.
-      left join lateral (
+      select ${ctx.tenantId}::uuid, ${statement.id}::uuid, n.position, coalesce(i.id, (
+        -- A known entry, looked up by its key only when it was not just stored. (A join here
+        -- was planned as a scan of every entry of the account, once per batch: the import
+        -- slowed with the account's history.)
         select e.id from bank_entry e
-        where e.tenant_id = ${ctx.tenantId}::uuid and e.bank_account_id = ${statement.accountId}::uuid
-          and e.identity = g.identity
-      ) known on true
+        where e.tenant_id = ${ctx.tenantId}::uuid
+          and e.bank_account_id = ${statement.accountId}::uuid and e.identity = n.identity))
+      from numbered n
+      left join inserted i on i.identity = n.identity
       returning 1
     )
     select (select count(*) from inserted)::int as inserted,
-      (select count(*) from linked)::int as linked`.execute(ctx.db)
-  const { inserted, linked } = result.rows[0]
-  if (linked !== rows.length) throw new Error(`listed ${linked} of ${rows.length} entries`)
+      (select count(*) from linked)::int as linked,
+      (select string_agg(identity, ' ' order by position) from numbered) as identities`.execute(
+    ctx.db,
+  )
+  const { inserted, linked, identities } = result.rows[0]
+  if (linked !== batch.entries) throw new Error(`listed ${linked} of ${batch.entries} entries`)
+  run.entriesWritten += batch.entries
+  const before = run.entriesWritten - batch.entries
+  if (before < entriesPlannedOn && run.entriesWritten >= entriesPlannedOn) {
+    await replanForeignKeyChecks(ctx)
+  }
+  // Batches come back in file order (one write at a time), so the digest sees the entries so.
+  for (const identity of identities.split(' ')) statement.digest.update(identity)
   statement.entriesNew += inserted
   run.options.onProgress?.({ statements: run.summary.statements, entries: run.summary.entries })
+}
+
+/**
+ * The occurrences of this transaction's statements, counted where the entries go: held in
+ * this process they grew with the statement (some 16 MB for 275,000 entries). Dropped at
+ * commit; the statement id keeps the statements of one transaction apart.
+ */
+/**
+ * PostgreSQL plans each foreign-key check once per connection and keeps the plan. Made while
+ * bank_entry is small (a first import; this import's first batches), the check that a listed
+ * entry exists picks any index that starts with tenant_id (bank_entry_by_status as often as
+ * the key), and every entry listed afterwards walks all of the tenant's entries: 4 ms an
+ * entry after 12,000 of them, growing with the table, for as long as the connection lives
+ * (on PGlite, which has no autovacuum to analyze the table, for the life of the process).
+ * So the kept plans are dropped when an import starts, and again once it has written enough
+ * entries that any new plan is made on a table large enough to choose the key.
+ */
+async function replanForeignKeyChecks(ctx: Ctx): Promise<void> {
+  await sql`discard plans`.execute(ctx.db)
+}
+
+async function occurrenceTable(run: ImportRun): Promise<void> {
+  if (run.occurrenceTable) return
+  await sql`create temporary table if not exists bank_import_occurrence (
+      statement_id uuid not null, digest text not null, seen integer not null,
+      primary key (statement_id, digest)
+    ) on commit drop`.execute(run.ctx.db)
+  run.occurrenceTable = true
 }
 
 async function closeStatement(
@@ -487,9 +621,7 @@ async function closeStatement(
   statement: OpenStatement,
   closingBalance: Balance | null,
 ): Promise<void> {
-  const rows = statement.batch
-  statement.batch = []
-  await writeBatch(run, statement, rows)
+  await writeBatch(run, statement, takeBatch(statement))
   const { ctx } = run
   const opening = balanceIn(run, statement, statement.head.openingBalance, 'opening balance')
   const closing = balanceIn(run, statement, closingBalance, 'closing balance')

@@ -1,10 +1,11 @@
-import { notFound } from '../../core/errors.js'
+import type { Selectable } from 'kysely'
+import { invalid, notFound } from '../../core/errors.js'
 import { isUuid } from '../../core/ids.js'
 import { formatAmount } from '../../core/money.js'
 import { decodeCursor, encodeCursor, pageSizeDefault } from '../../core/pagination.js'
 import type { Ctx } from '../../db/context.js'
 import type { BalanceCheck, Sign } from './bank-files/model.js'
-import type { BankEntryStatus } from './tables.js'
+import type { BankEntryStatus, CashappTables } from './tables.js'
 
 // A stored statement read back, in the shape of the fixtures' expected.json (snake_case, the
 // same field names, amounts as unsigned decimal strings with a sign) so that what a bank file
@@ -57,7 +58,26 @@ export type BankEntryOut = {
   first_statement_o2c_id: string
 }
 
-export type BankStatementOut = BankStatementSummaryOut & { entries: BankEntryOut[] }
+export type BankStatementOut = BankStatementSummaryOut & {
+  /** The entries in file order: all of them, or one page (see entries_next_cursor). */
+  entries: BankEntryOut[]
+  /** Where the next page of entries starts (entries_cursor); null when this page is the last. */
+  entries_next_cursor: string | null
+}
+
+// A statement comes whole up to this many entries (about 1 MB of JSON), which covers the
+// daily and monthly statements of most accounts; a payment provider's month of 275,000
+// entries comes a page at a time instead of as a response of some 300 MB.
+export const bankEntriesPageDefault = 1_000
+// The largest page asked for: some 5 MB of JSON.
+export const bankEntriesPageMax = 5_000
+
+export type BankEntriesPage = {
+  /** Entries per page; bankEntriesPageDefault when not given. */
+  limit?: number
+  /** entries_next_cursor of the previous page. */
+  cursor?: string
+}
 
 function statementQuery(ctx: Ctx) {
   return ctx.db
@@ -96,44 +116,83 @@ function summaryOut(row: StatementRow): BankStatementSummaryOut {
   }
 }
 
-/** A statement with its balances and every entry, in file order. */
-export async function getBankStatement(ctx: Ctx, id: string): Promise<BankStatementOut> {
+/**
+ * A statement with its balances and its entries in file order: whole up to the page size,
+ * else the first page and a cursor for the next (`entries_next_cursor`).
+ *
+ *   const first = await getBankStatement(ctx, id)
+ *   const next = await getBankStatement(ctx, id, { cursor: first.entries_next_cursor })
+ */
+export async function getBankStatement(
+  ctx: Ctx,
+  id: string,
+  page: BankEntriesPage = {},
+): Promise<BankStatementOut> {
   if (!isUuid(id)) throw notFound('bank_statement', id)
+  const limit = page.limit ?? bankEntriesPageDefault
+  const after = decodeEntriesCursor(page.cursor)
   const row = await statementQuery(ctx).where('s.id', '=', id).executeTakeFirst()
   if (!row) throw notFound('bank_statement', id)
   const entries = await ctx.db
     .selectFrom('bankStatementEntry as l')
     .innerJoin('bankEntry as e', 'e.id', 'l.bankEntryId')
     .selectAll('e')
+    .select('l.position as listedAt')
     .where('l.bankStatementId', '=', id)
+    .where('l.position', '>', after)
     .orderBy('l.position')
+    .limit(limit + 1)
     .execute()
+  const more = entries.length > limit
+  const shown = more ? entries.slice(0, limit) : entries
   return {
     ...summaryOut(row),
-    entries: entries.map((e) => ({
-      booking_date: e.bookingDate,
-      value_date: e.valueDate,
-      amount: formatAmount(e.amountMinor, e.currency),
-      currency: e.currency,
-      sign: e.sign,
-      reversal: e.reversal,
-      bank_reference: e.bankReference,
-      customer_reference: e.customerReference,
-      end_to_end_id: e.endToEndId,
-      mandate_id: e.mandateId,
-      counterparty: { name: e.counterpartyName, iban: e.counterpartyIban, bic: e.counterpartyBic },
-      remittance: {
-        unstructured: e.remittanceUnstructured,
-        structured_reference: e.remittanceStructuredReference,
-      },
-      bank_transaction_code: e.bankTransactionCode,
-      return_reason: e.returnReason,
-      details: e.details as unknown[],
-      o2c_id: e.id,
-      status: e.status,
-      first_statement_o2c_id: e.bankStatementId,
-    })),
+    entries: shown.map(entryOut),
+    entries_next_cursor: more ? encodeEntriesCursor(shown[shown.length - 1].listedAt) : null,
   }
+}
+
+function entryOut(e: Selectable<CashappTables['bankEntry']>): BankEntryOut {
+  return {
+    booking_date: e.bookingDate,
+    value_date: e.valueDate,
+    amount: formatAmount(e.amountMinor, e.currency),
+    currency: e.currency,
+    sign: e.sign,
+    reversal: e.reversal,
+    bank_reference: e.bankReference,
+    customer_reference: e.customerReference,
+    end_to_end_id: e.endToEndId,
+    mandate_id: e.mandateId,
+    counterparty: { name: e.counterpartyName, iban: e.counterpartyIban, bic: e.counterpartyBic },
+    remittance: {
+      unstructured: e.remittanceUnstructured,
+      structured_reference: e.remittanceStructuredReference,
+    },
+    bank_transaction_code: e.bankTransactionCode,
+    return_reason: e.returnReason,
+    details: e.details as unknown[],
+    o2c_id: e.id,
+    status: e.status,
+    first_statement_o2c_id: e.bankStatementId,
+  }
+}
+
+// The cursor is the position of the page's last entry, opaque to the client like every
+// cursor of the API (core/pagination.ts).
+function encodeEntriesCursor(position: number): string {
+  return Buffer.from(JSON.stringify({ position })).toString('base64url')
+}
+
+function decodeEntriesCursor(cursor: string | undefined): number {
+  if (!cursor) return -1
+  try {
+    const { position } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Number.isSafeInteger(position) && position >= 0) return position
+  } catch {
+    // refused below
+  }
+  throw invalid([{ field: 'entries_cursor', message: 'is not a cursor this API handed out' }])
 }
 
 export type BankStatementFilter = { cursor?: string; limit?: number; bankAccountId?: string }
