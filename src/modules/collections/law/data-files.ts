@@ -57,6 +57,7 @@ function readRows(text: string, file: string, header: string[]): Row[] {
       bom: true,
       trim: true,
       skip_empty_lines: true,
+      relax_column_count: true,
       info: true,
     }) as unknown as typeof records
   } catch (error) {
