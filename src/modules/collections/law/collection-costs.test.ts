@@ -21,7 +21,8 @@ const euro = (text: string) => {
   if (minor === undefined) throw new Error(`not an amount: ${text}`)
   return minor
 }
-const costsFor = (principal: string) => formatAmount(statutoryCollectionCosts(euro(principal)), 'EUR')
+const costsFor = (principal: string) =>
+  formatAmount(statutoryCollectionCosts(euro(principal)), 'EUR')
 
 describe('statutory collection costs (WIK scale)', () => {
   test.each`

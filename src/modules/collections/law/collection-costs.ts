@@ -25,7 +25,8 @@ export function statutoryCollectionCosts(principalMinor: bigint): bigint {
   if (principalMinor === 0n) return 0n
   const scale = wikScale()
   const bracket =
-    scale.find((b) => b.toMinor === undefined || principalMinor < b.toMinor) ?? scale[scale.length - 1]
+    scale.find((b) => b.toMinor === undefined || principalMinor < b.toMinor) ??
+    scale[scale.length - 1]
   const percentPart = divideRounded(
     (principalMinor - bracket.fromMinor) * bracket.percent.units,
     100n * 10n ** BigInt(bracket.percent.scale),
@@ -33,7 +34,8 @@ export function statutoryCollectionCosts(principalMinor: bigint): bigint {
   const maximumMinor = scale[scale.length - 1].fixedMinor
   const costsMinor = bracket.fixedMinor + percentPart
   if (costsMinor < collectionCostsMinimumMinor) return collectionCostsMinimumMinor
-  return costsMinor > maximumMinor ? maximumMinor : costsMinor
+  if (costsMinor > maximumMinor) return maximumMinor
+  return costsMinor
 }
 
 /** The statutory maximum (art. 2 lid 1 Besluit): €6,775, the last row of the scale. */

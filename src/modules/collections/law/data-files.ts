@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
-import { type CalendarDate, addDays, isCalendarDate } from '../../../core/dates.js'
+import { addDays, type CalendarDate, isCalendarDate } from '../../../core/dates.js'
 import { type Decimal, formatAmount, parseAmount, parseDecimal } from '../../../core/money.js'
 
 // The law's figures are data, not code: the WIK scale and the statutory interest rates sit in
@@ -97,7 +97,11 @@ export function parseWikScale(text: string, file = 'wik-scale.csv'): WikBracket[
   const brackets: WikBracket[] = []
   for (const { line, cells } of readRows(text, file, wikHeader)) {
     if (cells.length !== wikHeader.length) {
-      throw new LawDataError(file, line, `expected ${wikHeader.length} columns, found ${cells.length}`)
+      throw new LawDataError(
+        file,
+        line,
+        `expected ${wikHeader.length} columns, found ${cells.length}`,
+      )
     }
     const [fromText, toText, percentText, fixedText] = cells
     const bracket: WikBracket = {
@@ -155,7 +159,11 @@ export function parseStatutoryRates(
   const lastOfKind = new Map<StatutoryRateKind, StatutoryRate>()
   for (const { line, cells } of readRows(text, file, rateHeader)) {
     if (cells.length !== rateHeader.length) {
-      throw new LawDataError(file, line, `expected ${rateHeader.length} columns, found ${cells.length}`)
+      throw new LawDataError(
+        file,
+        line,
+        `expected ${rateHeader.length} columns, found ${cells.length}`,
+      )
     }
     const [periodStart, periodEnd, kindText, rateText, source] = cells
     for (const [column, value] of [

@@ -55,7 +55,11 @@ describe('the term and the first day costs may be charged', () => {
   })
 
   test('a term ending at Christmas runs on past the holidays and the weekend', () => {
-    const term = letterTerm({ dueDate: '2026-11-30', sentOn: '2026-12-09', receivedOn: '2026-12-11' })
+    const term = letterTerm({
+      dueDate: '2026-11-30',
+      sentOn: '2026-12-09',
+      receivedOn: '2026-12-11',
+    })
     expect(term.termEndsOn).toBe('2026-12-28')
     expect(term.costsChargeableFrom).toBe('2026-12-29')
   })
@@ -117,16 +121,16 @@ describe('checking a 14-day letter to a consumer', () => {
   })
 
   test.each`
-    change                                          | problem
-    ${{ sentOn: '2026-03-01' }}                     | ${'letter_before_default'}
-    ${{ sentOn: '2026-02-20' }}                     | ${'letter_before_default'}
-    ${{ paymentTerm: { daysAfterReceipt: 10 } }}    | ${'term_too_short'}
-    ${{ paymentTerm: { payBy: '2026-03-20' } }}     | ${'term_too_short'}
-    ${{ paymentTerm: { payBy: '2026-03-19' } }}     | ${'term_too_short'}
-    ${{ collectionCostsNamedMinor: undefined }}     | ${'costs_amount_missing'}
-    ${{ collectionCostsNamedMinor: 15_001n }}       | ${'costs_amount_too_high'}
-    ${{ statesConsequences: false }}                | ${'consequences_missing'}
-    ${{ costsChargedMinor: 4_000n }}                | ${'costs_charged_in_letter'}
+    change                                       | problem
+    ${{ sentOn: '2026-03-01' }}                  | ${'letter_before_default'}
+    ${{ sentOn: '2026-02-20' }}                  | ${'letter_before_default'}
+    ${{ paymentTerm: { daysAfterReceipt: 10 } }} | ${'term_too_short'}
+    ${{ paymentTerm: { payBy: '2026-03-20' } }}  | ${'term_too_short'}
+    ${{ paymentTerm: { payBy: '2026-03-19' } }}  | ${'term_too_short'}
+    ${{ collectionCostsNamedMinor: undefined }}  | ${'costs_amount_missing'}
+    ${{ collectionCostsNamedMinor: 15_001n }}    | ${'costs_amount_too_high'}
+    ${{ statesConsequences: false }}             | ${'consequences_missing'}
+    ${{ costsChargedMinor: 4_000n }}             | ${'costs_charged_in_letter'}
   `('refuses $problem', ({ change, problem }) => {
     const check = checkFourteenDayLetter({ ...good, ...change })
     expect(check.acceptable).toBe(false)
@@ -142,9 +146,9 @@ describe('checking a 14-day letter to a consumer', () => {
   })
 
   test('a concrete last day of receipt + 14 is enough; a later one delays the costs', () => {
-    expect(checkFourteenDayLetter({ ...good, paymentTerm: { payBy: '2026-03-21' } }).term).toMatchObject(
-      { costsChargeableFrom: '2026-03-24' },
-    )
+    expect(
+      checkFourteenDayLetter({ ...good, paymentTerm: { payBy: '2026-03-21' } }).term,
+    ).toMatchObject({ costsChargeableFrom: '2026-03-24' })
     const longer = checkFourteenDayLetter({ ...good, paymentTerm: { payBy: '2026-03-31' } })
     expect(longer.acceptable).toBe(true)
     expect(longer.term?.costsChargeableFrom).toBe('2026-04-01')

@@ -205,7 +205,10 @@ export function checkFourteenDayLetter(letter: FourteenDayLetter): LetterCheck {
       })
     } else if (paymentTerm.payBy >= term.costsChargeableFrom) {
       // A longer term than the law's is allowed; the costs wait for it.
-      term = { ...term, costsChargeableFrom: addDays(paymentTerm.payBy, 1 + (letter.marginDays ?? 0)) }
+      term = {
+        ...term,
+        costsChargeableFrom: addDays(paymentTerm.payBy, 1 + (letter.marginDays ?? 0)),
+      }
     }
   }
   const named = letter.collectionCostsNamedMinor
@@ -232,8 +235,9 @@ export function checkFourteenDayLetter(letter: FourteenDayLetter): LetterCheck {
       message: 'The 14-day letter may announce collection costs, not charge them',
     })
   }
-  const costsChargeableMinor =
-    named === undefined ? 0n : named < costsToName.totalMinor ? named : costsToName.totalMinor
+  // Naming less than the scale is the creditor's choice; the debtor then owes what was named.
+  let costsChargeableMinor = named ?? 0n
+  if (costsChargeableMinor > costsToName.totalMinor) costsChargeableMinor = costsToName.totalMinor
   return {
     acceptable: problems.length === 0,
     problems,

@@ -173,7 +173,9 @@ export function statutoryRateCoverage(
 function rateOn(rates: readonly StatutoryRate[], day: CalendarDate, kind: InterestKind) {
   const rate = rates.find((r) => r.periodStart <= day && day <= r.periodEnd)
   if (!rate) {
-    const known = rates.length ? ` (it covers ${rates[0].periodStart} to ${rates.at(-1)?.periodEnd})` : ''
+    const known = rates.length
+      ? ` (it covers ${rates[0].periodStart} to ${rates.at(-1)?.periodEnd})`
+      : ''
     throw new RangeError(
       `No ${rateKindOf[kind]} rate for ${day} in data/nl-statutory-interest.csv${known}`,
     )
@@ -192,7 +194,7 @@ export function addYears(date: CalendarDate, years: number): CalendarDate {
 }
 
 function minDate(...dates: CalendarDate[]): CalendarDate {
-  return dates.reduce((a, b) => (b < a ? b : a))
+  return [...dates].sort()[0]
 }
 
 function checkDate(date: CalendarDate, field: string): void {
