@@ -45,6 +45,7 @@ export {
   presumedReceiptDate,
 } from './fourteen-day-letter.js'
 export { collectionLawCountries, supportsCollectionLaw } from './jurisdictions.js'
+export { type ClaimParts, type PaymentSplit, splitPaymentOverClaim } from './payment-order.js'
 export {
   addYears,
   dayCountDivisor,
