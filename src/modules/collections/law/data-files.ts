@@ -95,7 +95,9 @@ function percent(text: string, file: string, line: number, column: string): Deci
  */
 export function parseWikScale(text: string, file = 'wik-scale.csv'): WikBracket[] {
   const brackets: WikBracket[] = []
+  let lastLine = 1
   for (const { line, cells } of readRows(text, file, wikHeader)) {
+    lastLine = line
     if (cells.length !== wikHeader.length) {
       throw new LawDataError(
         file,
@@ -141,7 +143,7 @@ export function parseWikScale(text: string, file = 'wik-scale.csv'): WikBracket[
   }
   const last = brackets[brackets.length - 1]
   if (last.toMinor !== undefined || last.percent.units !== 0n) {
-    throw new LawDataError(file, 1 + brackets.length, 'the last row must be open-ended at 0%')
+    throw new LawDataError(file, lastLine, 'the last row must be open-ended at 0%')
   }
   return brackets
 }

@@ -154,6 +154,14 @@ describe('checking a 14-day letter to a consumer', () => {
     expect(longer.term?.costsChargeableFrom).toBe('2026-04-01')
   })
 
+  test("the policy's margin counts from the later of the law's term and the letter's date", () => {
+    const longer = { ...good, marginDays: 2 }
+    const atLawsEnd = checkFourteenDayLetter({ ...longer, paymentTerm: { payBy: '2026-03-23' } })
+    expect(atLawsEnd.term?.costsChargeableFrom).toBe('2026-03-26')
+    const dayAfter = checkFourteenDayLetter({ ...longer, paymentTerm: { payBy: '2026-03-24' } })
+    expect(dayAfter.term?.costsChargeableFrom).toBe('2026-03-27')
+  })
+
   test('naming less than the scale is allowed; the debtor then owes only what was named', () => {
     const check = checkFourteenDayLetter({ ...good, collectionCostsNamedMinor: 10_000n })
     expect(check.acceptable).toBe(true)

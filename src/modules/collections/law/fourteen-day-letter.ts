@@ -177,6 +177,9 @@ export type LetterCheck = {
  * Checks a 14-day letter to a consumer against art. 6:96 lid 6 BW as the reference reads it.
  * An unacceptable letter makes no costs due, and a later letter giving "one more week" does
  * not repair it (HR 25-11-2016): the dunning run must send a new, correct 14-day letter.
+ * The letter must come after the default began; this checks only that it was sent after the
+ * due date, so the caller must know that the due date put the debtor in default (a firm
+ * date, or an earlier notice of default).
  */
 export function checkFourteenDayLetter(letter: FourteenDayLetter): LetterCheck {
   const problems: LetterProblem[] = []
@@ -203,8 +206,8 @@ export function checkFourteenDayLetter(letter: FourteenDayLetter): LetterCheck {
         code: 'term_too_short',
         message: `The letter asks payment by ${paymentTerm.payBy}; received on ${term.receivedOn}${term.receiptPresumed ? ' (presumed)' : ''}, the debtor has until ${lastDayAllowed}`,
       })
-    } else if (paymentTerm.payBy >= term.costsChargeableFrom) {
-      // A longer term than the law's is allowed; the costs wait for it.
+    } else if (paymentTerm.payBy > term.termEndsOn) {
+      // A longer term than the law's is allowed; the costs (and the policy's margin) wait for it.
       term = {
         ...term,
         costsChargeableFrom: addDays(paymentTerm.payBy, 1 + (letter.marginDays ?? 0)),
