@@ -17,6 +17,10 @@ export const collectionCostsMinimumMinor = 4_000n
  * cent, half away from zero (the Besluit names no rounding; see docs/decisions/0007).
  * A principal of zero owes nothing, so it costs nothing.
  *
+ * The principal is the claim without accrued interest (nl-collections.md §1.2), taken when the
+ * claim goes to collection: later partial payments do not lower it (Hof 's-Hertogenbosch
+ * 22-07-2014, ECLI:NL:GHSHE:2014:2234, one source).
+ *
  *   statutoryCollectionCosts(100_000n)   // €1,000 → 15_000n (€150)
  *   statutoryCollectionCosts(10_000n)    // €100   → 4_000n  (€40, the minimum)
  */

@@ -53,6 +53,7 @@ export {
   type InterestCapitalisation,
   type InterestKind,
   type InterestPeriod,
+  interestAfterDueDate,
   periodInterest,
   type StatutoryInterest,
   statutoryInterest,

@@ -6,6 +6,7 @@ import {
   addYears,
   firstInterestDay,
   type InterestKind,
+  interestAfterDueDate,
   statutoryInterest,
   statutoryRateCoverage,
   statutoryRateOn,
@@ -129,6 +130,20 @@ describe('statutory interest with a breakdown per period', () => {
     expect(publicDebtor.periods).toEqual(commercial.periods)
     // 5,000 × 10.15% × 28/365 = 38.93
     expect(commercial.interestMinor).toBe(3_893n)
+  })
+
+  test('interest on an overdue item as of a day runs from the day after the due date', () => {
+    const asOf = (day: string) =>
+      interestAfterDueDate({
+        kind: 'commercial',
+        principalMinor: 500_000n,
+        dueDate: '2026-01-31',
+        asOf: day,
+      })
+    expect(asOf('2026-02-28').interestMinor).toBe(3_893n)
+    expect(asOf('2026-02-28').from).toBe('2026-02-01')
+    expect(asOf('2026-01-31').interestMinor).toBe(0n)
+    expect(asOf('2026-01-15').periods).toEqual([])
   })
 
   test('zero days earn nothing', () => {

@@ -138,6 +138,25 @@ export function statutoryInterest(input: {
   return { kind, principalMinor, from, through, interestMinor, periods, capitalisations }
 }
 
+/**
+ * Interest on an overdue item as of a day: from the day after the due date through asOf (the
+ * commercial rule; a consumer's default date is passed as the due date). Zero on or before the
+ * due date.
+ */
+export function interestAfterDueDate(input: {
+  kind: InterestKind
+  principalMinor: bigint
+  dueDate: CalendarDate
+  asOf: CalendarDate
+  rates?: readonly StatutoryRate[]
+}): StatutoryInterest {
+  const from = firstInterestDay(input.dueDate)
+  checkDate(input.asOf, 'asOf')
+  // Before the due date nothing is late yet: zero days, not an error.
+  const through = [input.asOf, input.dueDate].sort()[1]
+  return statutoryInterest({ ...input, from, through })
+}
+
 /** principal × rate% × days / 365, rounded once to the cent, half away from zero. */
 export function periodInterest(principalMinor: bigint, ratePercent: Decimal, days: number): bigint {
   return divideRounded(
