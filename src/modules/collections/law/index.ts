@@ -3,6 +3,15 @@
 // the store. Netherlands only so far: see ../README.md for Belgium and Germany.
 
 export {
+  type BelgianWaitingPeriod,
+  belgianCompensationCeilingMinor,
+  belgianCompensationMaxMinor,
+  belgianFurtherReminderCostMaxMinor,
+  belgianPublicHolidays,
+  belgianWaitingDays,
+  belgianWaitingPeriod,
+} from './be-consumer-debts.js'
+export {
   type BusinessCollectionCosts,
   businessCollectionCosts,
   businessCompensationMinimumMinor,

@@ -1,13 +1,12 @@
 // The countries whose collection law o2c knows. Collection costs, the letter that must precede
 // them and statutory interest differ per country, and a policy may only add costs or interest
-// for a debtor whose country is listed here. Only the Netherlands is built.
+// for a debtor whose country is listed here. Only the Netherlands is complete.
 //
-// Extension point: a country gets its own files beside the Dutch ones (be-consumer-debts.ts,
-// de-verzug.ts), its figures in ./data/, an entry below, and the dunning run picks the
-// functions by the customer's country. What the reference gives for Belgium (Book XIX WER:
-// free first reminder, 14-day waiting period, compensation caps) and Germany (§§ 286, 288, 289,
-// 247 BGB: base rate + 5 or + 9 points, €40 flat fee, no compound interest) is summarised in
-// ../README.md with what is still missing to build them.
+// Extension point: a country gets its own files beside the Dutch ones (be-consumer-debts.ts
+// holds the first Belgian rules; de-verzug.ts would hold Germany's), its figures in ./data/,
+// an entry below once it is complete, and the dunning run picks the functions by the
+// customer's country. What the reference gives for Belgium (Book XIX WER) and Germany (§§ 286,
+// 288, 289, 247 BGB) and what is still missing to build them is in ../README.md.
 
 export const collectionLawCountries = ['NL'] as const
 
