@@ -154,6 +154,13 @@ describe('checking a 14-day letter to a consumer', () => {
     expect(longer.term?.costsChargeableFrom).toBe('2026-04-01')
   })
 
+  test('a letter that gives more than 14 days after receipt delays the costs to its end', () => {
+    const check = checkFourteenDayLetter({ ...good, paymentTerm: { daysAfterReceipt: 21 } })
+    expect(check.acceptable).toBe(true)
+    // Received Saturday 03-07 (presumed); 21 days end on 03-28.
+    expect(check.term?.costsChargeableFrom).toBe('2026-03-29')
+  })
+
   test("the policy's margin counts from the later of the law's term and the letter's date", () => {
     const longer = { ...good, marginDays: 2 }
     const atLawsEnd = checkFourteenDayLetter({ ...longer, paymentTerm: { payBy: '2026-03-23' } })

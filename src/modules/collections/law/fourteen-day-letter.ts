@@ -194,24 +194,23 @@ export function checkFourteenDayLetter(letter: FourteenDayLetter): LetterCheck {
     term = letterTerm(letter)
     const lastDayAllowed = addDays(term.receivedOn, letterTermDays)
     const paymentTerm = letter.paymentTerm
-    if ('daysAfterReceipt' in paymentTerm) {
-      if (paymentTerm.daysAfterReceipt < letterTermDays) {
-        problems.push({
-          code: 'term_too_short',
-          message: `The letter gives ${paymentTerm.daysAfterReceipt} days; the law gives 14 from the day after receipt`,
-        })
-      }
-    } else if (paymentTerm.payBy < lastDayAllowed) {
+    const payBy =
+      'payBy' in paymentTerm
+        ? paymentTerm.payBy
+        : addDays(term.receivedOn, paymentTerm.daysAfterReceipt)
+    if ('daysAfterReceipt' in paymentTerm && paymentTerm.daysAfterReceipt < letterTermDays) {
       problems.push({
         code: 'term_too_short',
-        message: `The letter asks payment by ${paymentTerm.payBy}; received on ${term.receivedOn}${term.receiptPresumed ? ' (presumed)' : ''}, the debtor has until ${lastDayAllowed}`,
+        message: `The letter gives ${paymentTerm.daysAfterReceipt} days; the law gives 14 from the day after receipt`,
       })
-    } else if (paymentTerm.payBy > term.termEndsOn) {
+    } else if (payBy < lastDayAllowed) {
+      problems.push({
+        code: 'term_too_short',
+        message: `The letter asks payment by ${payBy}; received on ${term.receivedOn}${term.receiptPresumed ? ' (presumed)' : ''}, the debtor has until ${lastDayAllowed}`,
+      })
+    } else if (payBy > term.termEndsOn) {
       // A longer term than the law's is allowed; the costs (and the policy's margin) wait for it.
-      term = {
-        ...term,
-        costsChargeableFrom: addDays(paymentTerm.payBy, 1 + (letter.marginDays ?? 0)),
-      }
+      term = { ...term, costsChargeableFrom: addDays(payBy, 1 + (letter.marginDays ?? 0)) }
     }
   }
   const named = letter.collectionCostsNamedMinor
