@@ -29,11 +29,10 @@ export const letterTermDays = 14
  * those of the Algemene termijnenwet (with Goede Vrijdag and every 5 May): the widest set, so
  * the presumed receipt is never earlier than a court would take.
  */
-function postalCalendar(years: number[]): BusinessCalendar {
-  return businessCalendar({
-    weekendDays: [0, 1],
-    holidays: dutchHolidayDates(years, { goodFriday: true, liberationDay: 'every-year' }),
-  })
+function postalCalendar(year: number): BusinessCalendar {
+  return cached(postalCalendars, year, () =>
+    businessCalendar({ weekendDays: [0, 1], holidays: termenwetHolidays(year) }),
+  )
 }
 
 /**
@@ -41,16 +40,36 @@ function postalCalendar(years: number[]): BusinessCalendar {
  * holiday runs on to the next day that is none of those. The reference does not mention it;
  * we apply it because it only ever makes the charging date later (decision 0007).
  */
-function termCalendar(years: number[]): BusinessCalendar {
-  return businessCalendar({
-    weekendDays: [0, 6],
-    holidays: dutchHolidayDates(years, { goodFriday: true, liberationDay: 'every-year' }),
-  })
+function termCalendar(year: number): BusinessCalendar {
+  return cached(termCalendars, year, () =>
+    businessCalendar({ weekendDays: [0, 6], holidays: termenwetHolidays(year) }),
+  )
 }
 
-function yearsAround(date: CalendarDate): number[] {
-  const year = Number(date.slice(0, 4))
-  return [year, year + 1]
+// The holidays of a date's year and the next, so a term across New Year sees both. Calendars
+// are kept per year: a dunning run asks for thousands of letters.
+function termenwetHolidays(year: number) {
+  return dutchHolidayDates([year, year + 1], { goodFriday: true, liberationDay: 'every-year' })
+}
+
+const postalCalendars = new Map<number, BusinessCalendar>()
+const termCalendars = new Map<number, BusinessCalendar>()
+
+function cached(
+  calendars: Map<number, BusinessCalendar>,
+  year: number,
+  make: () => BusinessCalendar,
+): BusinessCalendar {
+  let calendar = calendars.get(year)
+  if (!calendar) {
+    calendar = make()
+    calendars.set(year, calendar)
+  }
+  return calendar
+}
+
+function yearOf(date: CalendarDate): number {
+  return Number(date.slice(0, 4))
 }
 
 /** The day a letter sent by post is presumed received: the 2nd day after sending, not
@@ -58,7 +77,7 @@ function yearsAround(date: CalendarDate): number[] {
  * sent Friday → Tuesday. */
 export function presumedReceiptDate(sentOn: CalendarDate): CalendarDate {
   checkDate(sentOn, 'sentOn')
-  return addBusinessDays(sentOn, 2, postalCalendar(yearsAround(sentOn)))
+  return addBusinessDays(sentOn, 2, postalCalendar(yearOf(sentOn)))
 }
 
 export type LetterDelivery = {
@@ -109,7 +128,7 @@ export function letterTerm(delivery: LetterDelivery): LetterTerm {
   const receiptPresumed = receivedOn === undefined
   receivedOn ??= presumedReceiptDate(sentOn)
   const lastDay = addDays(receivedOn, letterTermDays)
-  const termEndsOn = nextBusinessDay(lastDay, termCalendar(yearsAround(lastDay)))
+  const termEndsOn = nextBusinessDay(lastDay, termCalendar(yearOf(lastDay)))
   const costsChargeableFrom = addDays(termEndsOn, 1 + marginDays)
   return { receivedOn, receiptPresumed, termEndsOn, costsChargeableFrom }
 }

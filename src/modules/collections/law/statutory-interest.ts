@@ -100,7 +100,7 @@ export function statutoryInterest(input: {
   if (through < addDays(from, -1)) {
     throw new RangeError(`Interest through ${through} ends before it starts on ${from}`)
   }
-  const rates = (input.rates ?? statutoryRates()).filter((r) => r.kind === rateKindOf[kind])
+  const rates = ratesOfKind(input.rates ?? statutoryRates(), kind)
   const periods: InterestPeriod[] = []
   const capitalisations: InterestCapitalisation[] = []
   let principal = principalMinor
@@ -172,11 +172,7 @@ export function statutoryRateOn(
   rates: readonly StatutoryRate[] = statutoryRates(),
 ): StatutoryRate {
   checkDate(day, 'day')
-  return rateOn(
-    rates.filter((r) => r.kind === rateKindOf[kind]),
-    day,
-    kind,
-  )
+  return rateOn(ratesOfKind(rates, kind), day, kind)
 }
 
 /** The first and last day the rate table covers for a kind. */
@@ -184,9 +180,27 @@ export function statutoryRateCoverage(
   kind: InterestKind,
   rates: readonly StatutoryRate[] = statutoryRates(),
 ): { from: CalendarDate; through: CalendarDate } {
-  const ofKind = rates.filter((r) => r.kind === rateKindOf[kind])
+  const ofKind = ratesOfKind(rates, kind)
   if (ofKind.length === 0) throw new RangeError(`The rate table has no ${rateKindOf[kind]} rates`)
   return { from: ofKind[0].periodStart, through: ofKind[ofKind.length - 1].periodEnd }
+}
+
+// A dunning run computes interest for many items on one table: split it by kind once.
+const ratesByKind = new WeakMap<readonly StatutoryRate[], Map<StatutoryRateKind, StatutoryRate[]>>()
+
+function ratesOfKind(rates: readonly StatutoryRate[], kind: InterestKind): StatutoryRate[] {
+  let byKind = ratesByKind.get(rates)
+  if (!byKind) {
+    byKind = new Map()
+    ratesByKind.set(rates, byKind)
+  }
+  const rateKind = rateKindOf[kind]
+  let ofKind = byKind.get(rateKind)
+  if (!ofKind) {
+    ofKind = rates.filter((r) => r.kind === rateKind)
+    byKind.set(rateKind, ofKind)
+  }
+  return ofKind
 }
 
 function rateOn(rates: readonly StatutoryRate[], day: CalendarDate, kind: InterestKind) {
