@@ -1,19 +1,37 @@
 select pg_advisory_xact_lock(hashtextextended($1, 0))
 
+discard plans
+
 insert into "bank_account" ("tenant_id", "id", "iban", "number", "currency", "created_at", "created_by") values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
 
 select "id" from "bank_account" where "account_key" = $1 and "currency" = $2
 
 insert into "bank_statement" ("tenant_id", "id", "bank_account_id", "format", "statement_id", "statement_number", "currency", "opening_amount_minor", "opening_sign", "opening_date", "balance_check", "unbalanced", "entry_count", "content_digest", "file_name", "import_id", "imported_at", "imported_by") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 
+create temporary table if not exists bank_import_occurrence (
+statement_id uuid not null, digest text not null, seen integer not null,
+primary key (statement_id, digest)
+) on commit drop
+
 with given as (
 select * from jsonb_to_recordset($1::jsonb) as g(id uuid,
-position int, identity text, booking_date date, value_date date, amount_minor text,
+position int, digest text, booking_date date, value_date date, amount_minor text,
 currency text, sign text, reversal boolean, bank_reference text,
 customer_reference text, end_to_end_id text, mandate_id text, counterparty_name text,
 counterparty_iban text, counterparty_bic text, remittance_unstructured text,
 remittance_structured_reference text, bank_transaction_code text, return_reason text,
 details jsonb)
+), counted as (
+-- How often each digest has come in this statement, this batch included.
+insert into bank_import_occurrence as o (statement_id, digest, seen)
+select $2::uuid, g.digest, count(*) from given g group by g.digest
+on conflict (statement_id, digest) do update set seen = o.seen + excluded.seen
+returning o.digest, o.seen
+), numbered as (
+-- The identity: the digest and its occurrence within the statement (entry-identity.ts).
+select g.*, g.digest || '#' || (c.seen - count(*) over (partition by g.digest)
++ row_number() over (partition by g.digest order by g.position)) as identity
+from given g join counted c on c.digest = g.digest
 ), inserted as (
 insert into bank_entry (tenant_id, id, bank_account_id, bank_statement_id, position,
 identity, booking_date, value_date, amount_minor, currency, sign, reversal,
@@ -21,31 +39,31 @@ bank_reference, customer_reference, end_to_end_id, mandate_id, counterparty_name
 counterparty_iban, counterparty_bic, remittance_unstructured,
 remittance_structured_reference, bank_transaction_code, return_reason, details,
 created_at)
-select $2::uuid, g.id, $3::uuid, $4::uuid,
-g.position, g.identity, g.booking_date, g.value_date, g.amount_minor::bigint,
-g.currency, g.sign, g.reversal, g.bank_reference, g.customer_reference,
-g.end_to_end_id, g.mandate_id, g.counterparty_name, g.counterparty_iban,
-g.counterparty_bic, g.remittance_unstructured, g.remittance_structured_reference,
-g.bank_transaction_code, g.return_reason, g.details, $5::timestamptz
-from given g
+select $3::uuid, n.id, $4::uuid, $5::uuid,
+n.position, n.identity, n.booking_date, n.value_date, n.amount_minor::bigint,
+n.currency, n.sign, n.reversal, n.bank_reference, n.customer_reference,
+n.end_to_end_id, n.mandate_id, n.counterparty_name, n.counterparty_iban,
+n.counterparty_bic, n.remittance_unstructured, n.remittance_structured_reference,
+n.bank_transaction_code, n.return_reason, n.details, $6::timestamptz
+from numbered n
 on conflict (tenant_id, bank_account_id, identity) do nothing
 returning id, identity
 ), linked as (
 insert into bank_statement_entry (tenant_id, bank_statement_id, position, bank_entry_id)
-select $6::uuid, $7::uuid, g.position, coalesce(i.id, known.id)
-from given g
-left join inserted i on i.identity = g.identity
--- Entry by entry on the unique key: rows written earlier in this transaction have no
--- statistics, and a plan that scans bank_entry would grow with the account's history.
-left join lateral (
+select $7::uuid, $8::uuid, n.position, coalesce(i.id, (
+-- A known entry, looked up by its key only when it was not just stored. (A join here
+-- was planned as a scan of every entry of the account, once per batch: the import
+-- slowed with the account's history.)
 select e.id from bank_entry e
-where e.tenant_id = $8::uuid and e.bank_account_id = $9::uuid
-and e.identity = g.identity
-) known on true
+where e.tenant_id = $9::uuid
+and e.bank_account_id = $10::uuid and e.identity = n.identity))
+from numbered n
+left join inserted i on i.identity = n.identity
 returning 1
 )
 select (select count(*) from inserted)::int as inserted,
-(select count(*) from linked)::int as linked
+(select count(*) from linked)::int as linked,
+(select string_agg(identity, ' ' order by position) from numbered) as identities
 
 update "bank_statement" set "closing_amount_minor" = $1, "closing_sign" = $2, "closing_date" = $3, "balance_check" = $4, "unbalanced" = $5, "difference_minor" = $6, "entry_count" = $7, "content_digest" = $8 where "id" = $9
 
