@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { type TestTenant, testPlatform, testTenant } from '../../../test/support.js'
 import { DomainError } from '../../core/errors.js'
-import { formatAmount } from '../../core/money.js'
+import { formatAmount, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { verifyAuditTrail } from '../audit/index.js'
@@ -15,6 +15,7 @@ import type { BankEntry } from './bank-files/model.js'
 import { type ExportedTransaction, exportCashApplication } from './export.js'
 import { importAndApplyStatements } from './import-and-apply.js'
 import { getEntryTransactions } from './match-store.js'
+import { getRemittanceAdvice, receiveRemittanceAdvice } from './remittance/advices.js'
 import {
   arrangeCashappCustomer,
   arrangeOpenInvoice,
@@ -66,6 +67,9 @@ async function balances(ctx: Ctx): Promise<Record<string, string>> {
     where l.currency = 'EUR' group by a.purpose`.execute(ctx.db)
   return Object.fromEntries(rows.map((r) => [r.purpose, formatAmount(BigInt(r.balance), 'EUR')]))
 }
+
+/** A balance as balances() gives it, in minor units (none is zero). */
+const minor = (balance: string | undefined) => parseAmount(balance ?? '0.00', 'EUR') as bigint
 
 /** The receivable control account equals the open items (DESIGN.md invariant 3). */
 async function expectReceivableEqualsOpenItems(ctx: Ctx): Promise<void> {
@@ -164,10 +168,7 @@ describe('what the matching is certain of is applied on import', () => {
       expect(payment.unallocatedMinor).toBe(29_00n)
       const after = await balances(ctx)
       // The unapplied cash is a liability: 29.00 more on the credit side.
-      expect(
-        BigInt(Number(after.unapplied_cash) * 100) -
-          BigInt(Number(before.unapplied_cash ?? 0) * 100),
-      ).toBe(-29_00n)
+      expect(minor(after.unapplied_cash) - minor(before.unapplied_cash)).toBe(-29_00n)
       await expectReceivableEqualsOpenItems(ctx)
     })
   })
@@ -247,12 +248,11 @@ describe('what the matching is certain of is applied on import', () => {
     ])
     expect(await open(tenant, invoice.id)).toBe('0.00')
     const after = await tenant.run(balances)
-    const moved = (key: string) =>
-      Math.round((Number(after[key] ?? 0) - Number(before[key] ?? 0)) * 100)
+    const moved = (key: string) => minor(after[key]) - minor(before[key])
     // 4.60 split as 100:21:100:9 of 230: net 4.00, VAT 21% 0.42, VAT 9% 0.18.
-    expect(moved('early_payment_discount')).toBe(400)
-    expect(moved('vat_payable_21')).toBe(42)
-    expect(moved('vat_payable_9')).toBe(18)
+    expect(moved('early_payment_discount')).toBe(4_00n)
+    expect(moved('vat_payable_21')).toBe(42n)
+    expect(moved('vat_payable_9')).toBe(18n)
     await tenant.run(expectReceivableEqualsOpenItems)
   })
 
@@ -276,6 +276,55 @@ describe('what the matching is certain of is applied on import', () => {
     expect(await tenant.run(async (ctx) => (await openAmount(ctx, invoice.id)).openMinor)).toBe(0n)
   })
 }, 120_000)
+
+describe('a remittance advice says what a payment covers', () => {
+  let tenant: TestTenant
+  beforeAll(async () => {
+    tenant = await testTenant(platform)
+  })
+
+  test('the payment follows the advice, and the advice is used up by it', async () => {
+    const iban = 'NL44RABO0123456789'
+    const invoices = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx, { iban })
+      return [
+        await arrangeOpenInvoice(ctx, customer.id, 100_00n),
+        await arrangeOpenInvoice(ctx, customer.id, 200_00n),
+      ]
+    })
+    const { advice } = await tenant.run((ctx) =>
+      receiveRemittanceAdvice(ctx, {
+        payerIban: iban,
+        currency: 'EUR',
+        date: '2026-03-01',
+        lines: [
+          { invoiceNumber: invoices[0].number, amount: '121.00' },
+          { invoiceNumber: invoices[1].number, amount: '100.00' },
+        ],
+      }),
+    )
+    // 221.00 is no set of the customer's open items (121.00, 242.00): only the advice explains it.
+    const paid = (bankReference: string) =>
+      bankEntry({
+        amount: '221.00',
+        bankReference,
+        counterparty: { name: 'Bakkerij', iban, bic: null },
+        remittance: { unstructured: 'Betaling', structuredReference: null },
+      })
+    await importEntries(tenant, [paid('ADVICE-1')])
+    const t = await transactionOf(tenant, 'ADVICE-1')
+    expect(t.status).toBe('applied')
+    expect(await open(tenant, invoices[0].id)).toBe('0.00')
+    expect(await open(tenant, invoices[1].id)).toBe('142.00')
+    const used = await tenant.run((ctx) => getRemittanceAdvice(ctx, advice.id))
+    expect(used).toMatchObject({ status: 'used', bank_entry_id: t.entryId })
+
+    // The same amount from the same payer again: the advice explained the first one only.
+    await importEntries(tenant, [paid('ADVICE-2')])
+    expect((await transactionOf(tenant, 'ADVICE-2')).status).not.toBe('applied')
+    expect(await open(tenant, invoices[1].id)).toBe('142.00')
+  })
+})
 
 describe('debits and returns never become payments; returns undo what they return', () => {
   let tenant: TestTenant

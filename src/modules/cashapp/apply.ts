@@ -56,6 +56,7 @@ import type {
   ManualApplication,
 } from './model.js'
 import { rejectionsOf, withoutRejected } from './rejections.js'
+import { markAdvicesUsed, openRemittanceAdvices } from './remittance/advices.js'
 import type { BankTransactionStatus } from './tables.js'
 import { writeOffPostings } from './write-off-postings.js'
 
@@ -112,6 +113,8 @@ type Planned = {
   appliedBy: 'matching' | 'person'
   confidence: number | null
   reasons: string[]
+  /** The remittance advice the allocations follow. */
+  adviceId?: string
   receivedOn: CalendarDate
   payerName: string | null
   payerIban: string | null
@@ -122,6 +125,8 @@ type RunContext = {
   book: MatchBook
   rate: RateLookup
   timings?: Record<string, number>
+  /** Remittance advices an automatic answer of this run already follows. */
+  advicesTaken: Set<string>
 }
 
 /**
@@ -145,9 +150,12 @@ export async function matchAndApplyEntries(
   if (entryIds.length === 0) return counts
   const timings = options.timings
   const run: RunContext = {
-    book: await timed(timings, 'book', () => loadMatchBook(ctx, { advices: options.advices })),
+    book: await timed(timings, 'book', async () =>
+      loadMatchBook(ctx, { advices: options.advices ?? (await openRemittanceAdvices(ctx)) }),
+    ),
     rate: await loadRateLookup(ctx),
     timings,
+    advicesTaken: new Set(),
   }
   // Matching is this process's work, writing the database's: while one chunk is written the
   // next is matched (matching yields now and then), so on PostgreSQL both cores work. At most
@@ -218,9 +226,12 @@ async function matchEntries(
       // Only what waits (or never was matched) is matched again.
       if (known && known.status !== 'suggested' && known.status !== 'unmatched') continue
       const started = performance.now()
-      const outcome = withoutRejected(
-        matchTransaction(run.book, transaction, { rate: run.rate }),
-        known ? rejected.get(known.id) : undefined,
+      const outcome = adviceOnce(
+        run,
+        withoutRejected(
+          matchTransaction(run.book, transaction, { rate: run.rate }),
+          known ? rejected.get(known.id) : undefined,
+        ),
       )
       if (run.timings) {
         run.timings.match = (run.timings.match ?? 0) + (performance.now() - started)
@@ -242,6 +253,24 @@ async function matchEntries(
     }
   }
   return matched
+}
+
+/**
+ * An advice explains one payment: a second automatic answer of the run that follows the same
+ * advice (the same payer paying the same amount twice) waits for a person.
+ */
+function adviceOnce(run: RunContext, outcome: MatchOutcome): MatchOutcome {
+  const adviceId = outcome.status === 'auto' ? outcome.candidates[0]?.adviceId : undefined
+  if (!adviceId) return outcome
+  if (!run.advicesTaken.has(adviceId)) {
+    run.advicesTaken.add(adviceId)
+    return outcome
+  }
+  return {
+    ...outcome,
+    status: 'suggested',
+    notes: [...outcome.notes, `remittance advice ${adviceId} already explains another payment`],
+  }
 }
 
 /** Stores a chunk's answers, applies the automatic ones that still fit, undoes what returns undo. */
@@ -274,6 +303,12 @@ async function writeMatched(
   }
   await timed(timings, 'store outcomes', () => saveMatchResults(ctx, results))
   await applyPlanned(ctx, applying, locked, timings)
+  // An advice that an application followed is used up, tied to its bank entry.
+  const entryOf = new Map(results.map((r) => [r.id, r.bankEntryId]))
+  for (const planned of applying) {
+    const entryId = entryOf.get(planned.transactionId)
+    if (planned.adviceId && entryId) await markAdvicesUsed(ctx, [planned.adviceId], entryId)
+  }
   await timed(timings, 'returns', async () => {
     for (const { result, transaction } of undoing) {
       if (await undoReturned(ctx, result, transaction)) counts.reversed++
@@ -332,6 +367,7 @@ function plan(
     appliedBy,
     confidence: candidate.confidence,
     reasons: candidate.reasons,
+    adviceId: candidate.adviceId,
     receivedOn: transaction.bookingDate ?? transaction.valueDate ?? result.bookedOn ?? '1970-01-01',
     payerName: transaction.counterparty.name,
     payerIban: transaction.counterparty.iban,
