@@ -467,6 +467,36 @@ describe('the worklist acts: apply, un-apply, re-match, learning', () => {
     ).rejects.toMatchObject({ code: 'cashapp.transaction_not_open' })
   })
 
+  test('a candidate given from outside must pay what the bank transaction paid', async () => {
+    const { customer, invoice } = await tenant.run(async (ctx) => {
+      const customer = await arrangeCashappCustomer(ctx)
+      return { customer, invoice: await arrangeOpenInvoice(ctx, customer.id, 100_00n) }
+    })
+    await importEntries(tenant, [
+      bankEntry({
+        amount: '20.00',
+        bankReference: 'OUTSIDE-1',
+        counterparty: { name: 'Onbekend', iban: null, bic: null },
+        remittance: { unstructured: 'x', structuredReference: null },
+      }),
+    ])
+    const t = await transactionOf(tenant, 'OUTSIDE-1')
+    const candidate = {
+      customerId: customer.id,
+      currency: 'EUR',
+      paymentMinor: 121_00n,
+      allocations: [{ invoiceId: invoice.id, amountMinor: 121_00n }],
+      unappliedMinor: 0n,
+      writeOffs: [],
+      confidence: 1,
+      reasons: ['made up'],
+    }
+    await expect(
+      tenant.run((ctx) => applyCandidate(ctx, t.entryId, { candidate })),
+    ).rejects.toMatchObject({ code: 'cashapp.allocation_refused' })
+    expect(await open(tenant, invoice.id)).toBe('121.00')
+  })
+
   test('a manual allocation above what is open is refused and writes nothing', async () => {
     const { customer, invoice } = await tenant.run(async (ctx) => {
       const customer = await arrangeCashappCustomer(ctx)

@@ -959,7 +959,24 @@ async function candidateFor(
     }
     return candidate
   }
-  if ('candidate' in choice) return choice.candidate
+  if ('candidate' in choice) {
+    // A candidate from outside pays what the bank says, not what it claims.
+    const bankMinor = parseAmount(transaction.amount, transaction.currency) ?? 0n
+    const paymentMinor =
+      choice.candidate.currency === transaction.currency
+        ? bankMinor
+        : await convert(ctx, bankMinor, transaction, choice.candidate.currency)
+    if (choice.candidate.paymentMinor !== paymentMinor) {
+      throw domainError(
+        'cashapp.allocation_refused',
+        `The candidate pays ${formatAmount(choice.candidate.paymentMinor, choice.candidate.currency)} ` +
+          `${choice.candidate.currency}; the bank transaction paid ` +
+          `${formatAmount(paymentMinor, choice.candidate.currency)}`,
+        { field: 'candidate.payment' },
+      )
+    }
+    return choice.candidate
+  }
   return manualCandidate(ctx, transaction, choice)
 }
 
@@ -1048,6 +1065,14 @@ async function convert(
 async function checkManualWriteOffs(ctx: Ctx, planned: Planned): Promise<void> {
   const settings = await getCashApplicationSettings(ctx)
   planned.writeOffs.forEach((w, index) => {
+    if (!['discount', 'bank_fee', 'small_difference'].includes(w.kind)) {
+      throw invalid([
+        {
+          field: `write_offs[${index}].kind`,
+          message: 'is discount, bank_fee or small_difference',
+        },
+      ])
+    }
     if (w.amountMinor <= 0n) {
       throw invalid([{ field: `write_offs[${index}].amount`, message: 'must be above 0' }])
     }
