@@ -6,7 +6,8 @@ import { cliStore, o2c } from './processes.js'
 
 // `o2c bank …` as a cash application specialist runs it: two files at once, one of them
 // refused for not balancing (the other imported all the same), the refused one again with
-// --allow-unbalanced, a repeat that adds nothing, then the list and one statement read back.
+// --allow-unbalanced, a repeat that adds nothing, then the list and one statement read back,
+// and what cash application made of them (`o2c cashapp export`).
 //
 // The files are MT940, written by testBankFile (src/modules/cashapp/test-helpers.ts).
 
@@ -74,5 +75,28 @@ describe('o2c bank', () => {
     const statement = JSON.parse(show.stdout)
     expect(statement).toMatchObject({ id: 'GOOD', balance_check: 'ok' })
     expect(statement.entries.map((e: any) => e.bank_reference)).toEqual(['R1', 'R2'])
+
+    // What cash application made of them: nothing to go on in a tenant without invoices.
+    const csv = await run([
+      'cashapp',
+      'export',
+      '--format',
+      'csv',
+      '--statement',
+      statements[0].o2c_id,
+    ])
+    expect(csv.code, csv.stderr).toBe(0)
+    expect(csv.stdout.trim().split('\r\n')).toEqual([
+      'entry_ref,status,invoice_number,amount',
+      'R1,unmatched,,',
+      'R2,unmatched,,',
+    ])
+    const json = await run(['cashapp', 'export', '--format', 'json', '--since', '2026-03-01'])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toContainEqual({
+      entry_ref: 'R3',
+      status: 'unmatched',
+      allocations: [],
+    })
   }, 120_000)
 })
