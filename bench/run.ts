@@ -13,6 +13,7 @@ import { invoicePdf } from './invoice-pdf.js'
 import { invoicesIssue } from './invoices-issue.js'
 import { openItemsImport } from './open-items-import.js'
 import { ordersConfirm } from './orders-confirm.js'
+import { remittance } from './remittance.js'
 
 // `npm run bench`: every benchmark on PGlite (a fresh data folder) and on PostgreSQL (a fresh
 // database on BENCH_POSTGRES_URL, default 127.0.0.1:5432 as postgres, dropped afterwards),
@@ -29,6 +30,7 @@ const benchmarks: Benchmark[] = [
   bankImport,
   cashappQuality,
   cashApply,
+  remittance,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

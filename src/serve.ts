@@ -3,12 +3,20 @@ import type { Config } from './config.js'
 import { inTenant } from './db/context.js'
 import { recordServerUrl } from './db/folder-lock.js'
 import { countTenants, createApiKey, createTenant, createUser } from './modules/auth/index.js'
+import { type InboundMailServer, startInboundMail } from './modules/cashapp/index.js'
 import { startWorker, type Worker } from './modules/outbox/index.js'
 import { jobHandlers } from './modules.js'
 import type { Platform } from './platform.js'
 import { buildServer } from './server.js'
 
-export type Running = { app: FastifyInstance; worker?: Worker; url: string; stop(): Promise<void> }
+export type Running = {
+  app: FastifyInstance
+  worker?: Worker
+  /** The SMTP listener for remittance advices, when O2C_INBOUND_SMTP_PORT is set. */
+  inboundMail?: InboundMailServer
+  url: string
+  stop(): Promise<void>
+}
 
 /** Starts the API and the worker in this process, on the platform given. */
 export async function serve(platform: Platform, config: Config): Promise<Running> {
@@ -18,8 +26,16 @@ export async function serve(platform: Platform, config: Config): Promise<Running
   await app.listen({ port: config.PORT, host: config.HOST })
   const url = urlOf(app, config)
   let welcome: Welcome | undefined
+  let inboundMail: InboundMailServer | undefined
   try {
     welcome = await bootstrapEmptyStore(platform)
+    if (config.O2C_INBOUND_SMTP_PORT !== undefined && config.O2C_INBOUND_MAIL_DOMAIN) {
+      inboundMail = await startInboundMail(platform, {
+        port: config.O2C_INBOUND_SMTP_PORT,
+        host: config.O2C_INBOUND_SMTP_HOST,
+        domain: config.O2C_INBOUND_MAIL_DOMAIN,
+      })
+    }
   } catch (error) {
     await app.close()
     throw error
@@ -37,6 +53,7 @@ export async function serve(platform: Platform, config: Config): Promise<Running
   return {
     app,
     worker,
+    inboundMail,
     url,
     // Graceful: stop accepting, let requests in flight finish (app.close() waits for them,
     // see buildServer), let running jobs finish, then close the store, which waits for any
@@ -44,6 +61,7 @@ export async function serve(platform: Platform, config: Config): Promise<Running
     // transaction.
     stop() {
       stopping ??= (async () => {
+        await inboundMail?.close()
         await app.close()
         await worker?.stop()
         await platform.store.close()

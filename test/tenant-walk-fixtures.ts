@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { importBankStatements } from '../src/modules/cashapp/index.js'
+import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/cashapp/index.js'
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
 import {
@@ -168,6 +168,17 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
       ),
     )
     return summary.perStatement[0].statementId
+  },
+
+  // cashapp: a remittance advice of B, received as data (a fresh one: same content is one advice).
+  '/v1/remittance-advices/{id}': async (b) => {
+    const receipt = await b.tenant.run((ctx) =>
+      receiveRemittanceAdvice(ctx, {
+        currency: 'EUR',
+        lines: [{ invoiceNumber: `WALK-${crypto.randomUUID()}`, amount: '1.00' }],
+      }),
+    )
+    return receipt.advice.id
   },
 
   // invoicing, credit notes: an issued invoice of B to credit (or list the credit notes of).

@@ -66,11 +66,21 @@ export function buildProgram(cli: CliContext, actions: ProgramActions): Command 
   return program
 }
 
-/** The commands that run something, depth first, in the order they were added. */
+/**
+ * The commands that run something, depth first, in the order they were added. A command with
+ * subcommands that also runs by itself (`cashapp remittance <files...>` beside
+ * `cashapp remittance list`) is listed before them.
+ */
 export function leafCommands(cmd: Command): Command[] {
   return cmd.commands
     .filter((sub) => !(sub as Command & { _hidden?: boolean })._hidden)
-    .flatMap((sub) => (sub.commands.length > 0 ? leafCommands(sub) : [sub]))
+    .flatMap((sub) =>
+      sub.commands.length > 0 ? [...(runs(sub) ? [sub] : []), ...leafCommands(sub)] : [sub],
+    )
+}
+
+function runs(cmd: Command): boolean {
+  return (cmd as Command & { _actionHandler: unknown })._actionHandler != null
 }
 
 /** "tenants create <slug>": the words to type after `o2c`, then its arguments. */

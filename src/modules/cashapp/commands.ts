@@ -9,6 +9,7 @@ import { printResult, table } from '../../cli/output.js'
 import { inCliTenant } from '../../cli/tenant-scope.js'
 import { DomainError } from '../../core/errors.js'
 import type { CliContext } from '../../platform.js'
+import { cashappCommand } from './cashapp-command.js'
 import { exportCashApplication } from './export.js'
 import { importAndApplyBankFile } from './import-and-apply.js'
 import { importSummaryToApi } from './routes.js'
@@ -126,9 +127,7 @@ export function bankCommands(program: Command, cli: CliContext): void {
 
 /** `o2c cashapp export`: what cash application did, per bank transaction. */
 export function cashappCommands(program: Command, cli: CliContext): void {
-  const cashapp = program
-    .command('cashapp')
-    .description('Cash application: matching and allocation')
+  const cashapp = cashappCommand(program)
 
   cashapp
     .command('export')

@@ -47,3 +47,29 @@ export const cashappErrors = registerErrors({
     title: 'Nothing of this bank entry is applied',
   },
 })
+
+// Remittance advices (remittance/): the customer's own list of what a payment covers.
+export const remittanceErrors = registerErrors({
+  'cashapp.remittance_malformed': {
+    status: 400,
+    title: 'The remittance advice cannot be read; nothing was imported',
+  },
+  'cashapp.remittance_empty': {
+    status: 422,
+    title: 'The remittance advice lists no invoice with an amount; nothing was imported',
+  },
+  'cashapp.remittance_amount_invalid': {
+    status: 422,
+    title:
+      'An amount of the remittance advice is not an amount in its currency; nothing was imported',
+  },
+  'cashapp.remittance_advice_used': {
+    status: 409,
+    title: 'The remittance advice was used for another bank entry',
+  },
+  'cashapp.remittance_total_mismatch': {
+    status: 422,
+    title:
+      'The remittance advice states a total that is not the sum of its lines; nothing was imported',
+  },
+})

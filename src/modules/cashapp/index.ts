@@ -1,6 +1,7 @@
 import type { O2cModule } from '../../platform.js'
 import { bankCommands, cashappCommands } from './commands.js'
 import './errors.js'
+import { remittanceCommands } from './remittance-commands.js'
 import { cashappRoutes } from './routes.js'
 
 export {
@@ -39,6 +40,7 @@ export {
   listBankTransactions,
   type TransactionFilter,
 } from './match-store.js'
+export type { RemittanceAdvice } from './matching/model.js'
 export type {
   ApplicationLine,
   ApplyChoice,
@@ -49,6 +51,26 @@ export type {
   ManualApplication,
   StoredCandidate,
 } from './model.js'
+export {
+  type AdviceInput,
+  type AdviceReceipt,
+  type AdviceWindow,
+  getRemittanceAdvice,
+  linkRemittanceAdvices,
+  listRemittanceAdvices,
+  markAdvicesUsed,
+  openRemittanceAdvices,
+  type RemittanceAdviceOut,
+  receiveRemittanceAdvice,
+  receiveRemittanceFile,
+  receiveRemittanceMail,
+} from './remittance/advices.js'
+export {
+  type InboundMailServer,
+  type InboundMailSettings,
+  startInboundMail,
+} from './remittance/inbound-mail.js'
+export type { AdviceGiven } from './remittance/model.js'
 export {
   type BankFileSource,
   type BankImportOptions,
@@ -67,8 +89,9 @@ export {
 export const cashappModule: O2cModule = {
   name: 'cashapp',
   routes: cashappRoutes,
-  commands: (program, cli) => {
+  commands(program, cli) {
     bankCommands(program, cli)
     cashappCommands(program, cli)
+    remittanceCommands(program, cli)
   },
 }

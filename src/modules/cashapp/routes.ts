@@ -7,6 +7,7 @@ import { formatAmount } from '../../core/money.js'
 import { idParam, pageOf, pageQuery, problemReplies } from '../../http/schemas.js'
 import { read } from '../../http/unit-of-work.js'
 import { type BankImportAndApply, importAndApplyBankFile } from './import-and-apply.js'
+import { remittanceRoutes } from './remittance-routes.js'
 import { getBankStatement, listBankStatements } from './statements.js'
 
 // Bank statements over HTTP: upload (multipart, streamed into the import, never held in
@@ -254,4 +255,7 @@ export async function cashappRoutes(app: FastifyInstance): Promise<void> {
         }),
       ),
   )
+
+  // Remittance advices share this plugin's multipart parser.
+  await remittanceRoutes(app)
 }

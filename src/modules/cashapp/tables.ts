@@ -1,8 +1,9 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { BalanceCheck, Sign } from './bank-files/model.js'
+import type { AdviceSource } from './remittance/model.js'
 
-// The cashapp module's tables as Kysely sees them (camelCase); 0015_bank_statements.sql and
-// 0018_cash_application.sql.
+// The cashapp module's tables as Kysely sees them (camelCase); 0015_bank_statements.sql,
+// 0018_cash_application.sql and 0019_remittance_advices.sql.
 
 type Int8 = ColumnType<bigint, bigint | string, bigint | string>
 type Int8Nullable = ColumnType<bigint | null, bigint | string | null, bigint | string | null>
@@ -22,6 +23,9 @@ export type BankTransactionStatus = (typeof bankTransactionStatuses)[number]
 
 export const applicationLineKinds = ['payment', 'discount', 'bank_fee', 'small_difference'] as const
 export type ApplicationLineKind = (typeof applicationLineKinds)[number]
+
+export const adviceStatuses = ['open', 'linked', 'used'] as const
+export type AdviceStatus = (typeof adviceStatuses)[number]
 
 export type CashappTables = {
   bankAccount: {
@@ -178,5 +182,33 @@ export type CashappTables = {
     adviceDaysMax: number
     updatedAt: Date
     version: Generated<number>
+  }
+  remittanceAdvice: {
+    tenantId: string
+    id: string
+    source: AdviceSource
+    payerName: string | null
+    payerIban: string | null
+    currency: string
+    amountMinor: Int8
+    totalStated: boolean
+    adviceDate: string
+    fileName: string
+    contentHash: string
+    sender: string | null
+    status: Generated<AdviceStatus>
+    bankEntryId: string | null
+    statusChangedAt: Date | null
+    statusChangedBy: string | null
+    createdAt: Date
+    createdBy: string
+  }
+  remittanceAdviceLine: {
+    tenantId: string
+    remittanceAdviceId: string
+    position: number
+    invoiceNumber: string
+    amountMinor: Int8
+    line: number
   }
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import type { CalendarDate } from '../../core/dates.js'
 import { type Decimal, decimalFromStore, lineNetMinor } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
@@ -160,26 +160,25 @@ function groupKeyOf(scope: BillingScope) {
  */
 function shipmentLinesOfKeys(ctx: Ctx, scope: BillingScope, keys: readonly string[]) {
   const tenant = sql`${ctx.tenantId}::uuid`
-  const linesOf = (column: 'order_id' | 'shipment_id', ids: string[]) => sql`
-    select x.* from unnest(${[...new Set(ids)]}::uuid[]) as k(id)
+  // The lines whose `column` is one of the ids k.id of `ids`.
+  const linesOf = (column: 'order_id' | 'shipment_id', ids: RawBuilder<unknown>) => sql`
+    select x.* from ${ids}
     cross join lateral (
       select * from shipment_line y
       where y.tenant_id = ${tenant} and y.${sql.raw(column)} = k.id offset 0) x`
+  const given = (ids: string[]) => sql`unnest(${[...new Set(ids)]}::uuid[]) as k(id)`
   if (scope.kind === 'consolidated') {
-    const customerIds = [...new Set(keys.map((key) => key.split('/')[0]))]
-    return sql`(
-      select x.* from unnest(${customerIds}::uuid[]) as k(customer_id)
+    const customerIds = keys.map((key) => key.split('/')[0])
+    const ordersOfCustomers = sql`unnest(${[...new Set(customerIds)]}::uuid[]) as c(id)
       cross join lateral (
-        select id from sales_order so
-        where so.tenant_id = ${tenant} and so.customer_id = k.customer_id offset 0) ko
-      cross join lateral (
-        select * from shipment_line y
-        where y.tenant_id = ${tenant} and y.order_id = ko.id offset 0) x)`
+        select so.id from sales_order so
+        where so.tenant_id = ${tenant} and so.customer_id = c.id offset 0) k`
+    return sql`(${linesOf('order_id', ordersOfCustomers)})`
   }
   const ids = (prefix: string) =>
     keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))
-  return sql`(${linesOf('shipment_id', ids('shipment/'))}
-    union ${linesOf('order_id', ids('order/'))})`
+  return sql`(${linesOf('shipment_id', given(ids('shipment/')))}
+    union ${linesOf('order_id', given(ids('order/')))})`
 }
 
 /** The shipped and not yet invoiced lines the scope takes, with their order and line. */

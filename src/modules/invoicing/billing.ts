@@ -3,6 +3,7 @@ import type { CalendarDate } from '../../core/dates.js'
 import { DomainError, domainError } from '../../core/errors.js'
 import { formatDecimal, money } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
+import { statisticsRefresher } from '../../db/statistics.js'
 import { getCustomerHeader } from '../customers/index.js'
 import {
   getOrder,
@@ -108,6 +109,22 @@ export async function billShipments(
   })
 }
 
+// The tables each invoice of a run adds rows to (or updates), whose statistics the run
+// refreshes as it grows (src/db/statistics.ts).
+const tablesBillingGrows = [
+  'invoice',
+  'invoice_line',
+  'invoice_vat',
+  'invoice_event',
+  'shipment_line',
+  'sales_order',
+  'journal_entry',
+  'journal_line',
+  'billing_run_invoice',
+  'audit_event',
+  'outbox_event',
+]
+
 /**
  * Pages through a selection and bills its groups, `batchSize` invoices per transaction (one
  * unless told). `onBatch` runs in the batch's transaction after its invoices (the billing
@@ -132,6 +149,7 @@ export async function billSelection(
   const batchSize = Math.max(1, options.batchSize ?? 1)
   const pageSize = Math.max(groupsPerPageMax, batchSize)
   let done = 0
+  const statistics = statisticsRefresher(tablesBillingGrows)
   const billInTransaction = (batch: BillableGroup[]) =>
     inTransaction(async (ctx) => {
       const billed: BilledInvoice[] = []
@@ -144,6 +162,7 @@ export async function billSelection(
         billed.push(invoice)
       }
       await options.onBatch?.(ctx, billed)
+      await statistics.afterRows(ctx, done + billed.length)
       return billed
     })
   const billOne = async (group: BillableGroup) => {

@@ -16,7 +16,7 @@ import type {
   VatCategory,
 } from './document.js'
 import { camelKeys } from './json-case.js'
-import { listSettlements, type Settlement } from './settlements.js'
+import { listSettlements, type Settlement, settledMinorOfInvoice } from './settlements.js'
 import type { InvoiceOrigin, InvoicingTables } from './tables.js'
 
 // Reading invoices back: one document with everything on it (getInvoice), lists for the
@@ -111,14 +111,9 @@ export async function getInvoice(
   const query = ctx.db
     .selectFrom('invoice')
     .selectAll('invoice')
-    .select((eb) =>
-      eb
-        .selectFrom('invoiceOpenItem')
-        .select('openMinor')
-        .whereRef('invoiceOpenItem.invoiceId', '=', 'invoice.id')
-        .as('openMinor'),
-    )
-    .where('id', '=', id)
+    .select(settledMinorOfInvoice.as('settledMinor'))
+    .where('invoice.tenantId', '=', ctx.tenantId)
+    .where('invoice.id', '=', id)
   // Issuing locks the row it reads (the only writer of a draft's status holds it till commit).
   const row = await (options.forUpdate ? query.forUpdate() : query).executeTakeFirst()
   if (!row) throw notFound('invoice', id)
@@ -126,16 +121,23 @@ export async function getInvoice(
     ctx.db
       .selectFrom('invoiceLine')
       .selectAll()
+      .where('tenantId', '=', ctx.tenantId)
       .where('invoiceId', '=', id)
       .orderBy('lineNumber')
       .execute(),
     ctx.db
       .selectFrom('invoiceAllowanceCharge')
       .selectAll()
+      .where('tenantId', '=', ctx.tenantId)
       .where('invoiceId', '=', id)
       .orderBy('position')
       .execute(),
-    ctx.db.selectFrom('invoiceVat').selectAll().where('invoiceId', '=', id).execute(),
+    ctx.db
+      .selectFrom('invoiceVat')
+      .selectAll()
+      .where('tenantId', '=', ctx.tenantId)
+      .where('invoiceId', '=', id)
+      .execute(),
     row.documentType === 'invoice' && row.status === 'issued'
       ? listSettlements(ctx, id)
       : Promise.resolve([]),
@@ -144,7 +146,11 @@ export async function getInvoice(
     ...header(row),
     seller: row.seller ? (camelKeys(row.seller) as Seller) : null,
     buyer: row.buyer ? (camelKeys(row.buyer) as Buyer) : null,
-    openMinor: row.openMinor ?? null,
+    // Open only on an issued invoice (as in the view invoice_open_item).
+    openMinor:
+      row.status === 'issued' && row.documentType === 'invoice'
+        ? row.payableMinor - row.settledMinor
+        : null,
     lines: lines.map((line) => ({
       lineNumber: line.lineNumber,
       itemCode: line.itemCode,

@@ -154,15 +154,29 @@ export async function reverseSettlement(
   return reversal
 }
 
+/**
+ * What has settled the invoice aliased `invoice` in the surrounding query: the sum of its
+ * settlements, read through the settlement index. For one invoice this is used instead of the
+ * view invoice_open_item (whose definition it repeats): a lookup by id through the view lets the
+ * planner walk the tenant's issued invoices by the due-date index when the table has no
+ * statistics, as PGlite's never has, which made every read of an invoice slower as invoices grew.
+ */
+export const settledMinorOfInvoice = sql<bigint>`(select coalesce(sum(st.amount_minor), 0)::bigint
+  from invoice_settlement st where st.tenant_id = invoice.tenant_id and st.invoice_id = invoice.id)`
+
 /** What is open on one issued invoice; not found for a draft, a credit note or another tenant's id. */
 export async function openAmount(ctx: Ctx, invoiceId: string): Promise<OpenAmount> {
   const row = await ctx.db
-    .selectFrom('invoiceOpenItem')
-    .select(['invoiceId', 'number', 'customerId', 'currency', 'payableMinor', 'openMinor'])
-    .where('invoiceId', '=', invoiceId)
+    .selectFrom('invoice')
+    .select(['id as invoiceId', 'number', 'customerId', 'currency', 'payableMinor'])
+    .select(settledMinorOfInvoice.as('settledMinor'))
+    .where('tenantId', '=', ctx.tenantId)
+    .where('id', '=', invoiceId)
+    .where('status', '=', 'issued')
+    .where('documentType', '=', 'invoice')
     .executeTakeFirst()
-  if (!row) throw notFound('invoice', invoiceId)
-  return { ...row, settledMinor: row.payableMinor - row.openMinor }
+  if (!row?.number) throw notFound('invoice', invoiceId)
+  return { ...row, number: row.number, openMinor: row.payableMinor - row.settledMinor }
 }
 
 /** The settlements of an invoice, oldest first (reversals included, negative). */
@@ -180,6 +194,7 @@ export async function listSettlements(ctx: Ctx, invoiceId: string): Promise<Sett
       'sourceId',
       'reversesSettlementId',
     ])
+    .where('tenantId', '=', ctx.tenantId)
     .where('invoiceId', '=', invoiceId)
     .orderBy('createdAt')
     .orderBy('id')

@@ -82,6 +82,14 @@ describe('signals that name the invoice', () => {
     expect(outcome.status).toBe(status)
     expect(firstAnswer(outcome)).toBe(answer)
   })
+
+  test('the answer that follows an advice names it, so applying it uses the advice up', () => {
+    const outcome = match(credit('1200.00', from('MUELLER SPEDITION', 'DE02100100100006820101')))
+    expect(outcome.candidates[0]?.adviceId).toBe('RA-7')
+    expect(
+      match(credit('121.00', saying('INV-2026-00041'))).candidates[0]?.adviceId,
+    ).toBeUndefined()
+  })
 })
 
 describe('signals that name the payer, with the amount', () => {

@@ -35,6 +35,8 @@ type Draft = {
   noRate: boolean
   /** Paid in another currency than the invoices: decides only when the amounts agree. */
   foreign?: boolean
+  /** The remittance advice the allocations follow. */
+  adviceId?: string
 }
 
 /** How much each kind of evidence says on its own; combined as independent evidence. */
@@ -422,7 +424,10 @@ function adviceDraft(
     ],
   }
   const reason = `remittance advice ${signals.advice!.adviceId} lists ${lines.map((l) => l.item.number).join(', ')}`
-  return draft(customerId, currency, paymentMinor, settlement, 'advice', payer, [reason], false)
+  return {
+    ...draft(customerId, currency, paymentMinor, settlement, 'advice', payer, [reason], false),
+    adviceId: signals.advice!.adviceId,
+  }
 }
 
 function confidenceOf(d: Draft): number {
@@ -558,5 +563,6 @@ function candidateOf(d: Draft & { confidence: number }): Candidate {
     writeOffs: d.settlement.writeOffs.map((w: WriteOff) => ({ ...w })),
     confidence: d.confidence,
     reasons: d.reasons,
+    ...(d.adviceId ? { adviceId: d.adviceId } : {}),
   }
 }

@@ -89,6 +89,8 @@ export type Candidate = {
   writeOffs: { kind: WriteOffKind; invoiceId: string; amountMinor: bigint }[]
   confidence: number
   reasons: string[]
+  /** The remittance advice whose lines these allocations follow: used up once applied. */
+  adviceId?: string
 }
 
 export type MatchStatus = 'auto' | 'suggested' | 'unmatched'
