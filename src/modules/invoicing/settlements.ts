@@ -288,17 +288,20 @@ export async function lockOpenAmounts(
     payableMinor: bigint
     openMinor: bigint
   }>`
-    with locked as (
+    with given as (
+      select unnest(${ids}::uuid[]) as id
+    ), locked as (
+      -- Joined to the given ids, so that each invoice is found by its key whatever the
+      -- planner thinks of a long id list.
       select i.id, i.number, i.customer_id, i.currency, i.payable_minor, i.status,
         i.document_type
-      from invoice i
-      where i.tenant_id = ${ctx.tenantId} and i.id = any(${ids}::uuid[])
+      from given join invoice i on i.tenant_id = ${ctx.tenantId} and i.id = given.id
       order by i.id
-      for update
+      for update of i
     ), settled as (
       select st.invoice_id, sum(st.amount_minor)::bigint as settled_minor
-      from invoice_settlement st
-      where st.tenant_id = ${ctx.tenantId} and st.invoice_id = any(${ids}::uuid[])
+      from given join invoice_settlement st
+        on st.tenant_id = ${ctx.tenantId} and st.invoice_id = given.id
       group by st.invoice_id
     )
     select locked.id as invoice_id, locked.number, locked.customer_id, locked.currency,
