@@ -102,9 +102,11 @@ export const cashApply: Benchmark = {
       },
       { measure: 'peak memory of the worker', value: r.peakRssMb, unit: 'MB RSS' },
     ]
-    process.stderr.write(
-      `  cash-apply steps (ms, matching overlaps writing): ${JSON.stringify(r.stepsMs)}\n`,
-    )
+    if (r.stepsMs) {
+      process.stderr.write(
+        `  cash-apply steps (ms, matching overlaps writing): ${JSON.stringify(r.stepsMs)}\n`,
+      )
+    }
     if (r.wrongAuto > 0) {
       process.stderr.write(
         `  WRONG automatic applications by case: ${JSON.stringify(r.wrongCases)}\n`,
