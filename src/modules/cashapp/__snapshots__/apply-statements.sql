@@ -118,6 +118,8 @@ where se.tenant_id = $1 and se.bank_statement_id = any($2::uuid[])
 and e.bank_statement_id = se.bank_statement_id
 order by se.bank_statement_id, se.position
 
+select "a"."id", "a"."payer_name", "a"."payer_iban", "a"."amount_minor", "a"."currency", "a"."advice_date", "l"."invoice_number", "l"."amount_minor" as "line_amount_minor" from "remittance_advice" as "a" inner join "remittance_advice_line" as "l" on "l"."tenant_id" = "a"."tenant_id" and "l"."remittance_advice_id" = "a"."id" where "a"."tenant_id" = $1 and "a"."status" <> $2 order by "a"."id", "l"."position"
+
 select i.id as invoice_id, i.number, i.customer_id, i.currency,
 (i.payable_minor - coalesce(sum(st.amount_minor), 0))::text as open_minor,
 i.issue_date, i.due_date, i.payment_reference,
