@@ -21,6 +21,8 @@ import {
   arrangeOpenInvoice,
   bankEntry,
   eventStream,
+  openOf,
+  receivableAndOpenItems,
   statementEvents,
 } from './test-helpers.js'
 
@@ -56,8 +58,7 @@ async function transactionOf(tenant: TestTenant, bankReference: string) {
   })
 }
 
-const open = (tenant: TestTenant, invoiceId: string) =>
-  tenant.run(async (ctx) => formatAmount((await openAmount(ctx, invoiceId)).openMinor, 'EUR'))
+const open = (tenant: TestTenant, invoiceId: string) => tenant.run((ctx) => openOf(ctx, invoiceId))
 
 /** Debit − credit per account purpose (EUR), of the whole journal. */
 async function balances(ctx: Ctx): Promise<Record<string, string>> {
@@ -73,13 +74,8 @@ const minor = (balance: string | undefined) => parseAmount(balance ?? '0.00', 'E
 
 /** The receivable control account equals the open items (DESIGN.md invariant 3). */
 async function expectReceivableEqualsOpenItems(ctx: Ctx): Promise<void> {
-  const { rows } = await sql<{ ledger: bigint; items: bigint }>`
-    select
-      (select coalesce(sum(l.debit_minor - l.credit_minor), 0) from journal_line l
-        join account a on a.tenant_id = l.tenant_id and a.code = l.account_code
-        where a.purpose = 'receivable')::bigint as ledger,
-      (select coalesce(sum(open_minor), 0) from invoice_open_item)::bigint as items`.execute(ctx.db)
-  expect(BigInt(rows[0].ledger)).toBe(BigInt(rows[0].items))
+  const { receivable, openItems } = await receivableAndOpenItems(ctx)
+  expect(receivable).toBe(openItems)
 }
 
 describe('what the matching is certain of is applied on import', () => {

@@ -1,7 +1,8 @@
+import { sql } from 'kysely'
 import { type Decimal, formatAmount, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { Customer } from '../customers/index.js'
-import { createInvoiceDraft, issueInvoice } from '../invoicing/index.js'
+import { createInvoiceDraft, issueInvoice, openAmount } from '../invoicing/index.js'
 import {
   arrangeBillingSettings,
   arrangeCustomer,
@@ -194,4 +195,27 @@ export async function arrangeOpenInvoice(
     paymentReference: issued.paymentReference as string,
     payableMinor: issued.totals.payableMinor,
   }
+}
+
+/** What is open on an invoice, as a decimal string (EUR). */
+export async function openOf(ctx: Ctx, invoiceId: string): Promise<string> {
+  return formatAmount((await openAmount(ctx, invoiceId)).openMinor, 'EUR')
+}
+
+/**
+ * The receivable control account's balance beside the sum of the open items: equal whenever
+ * the books are right (DESIGN.md invariant 3).
+ */
+export async function receivableAndOpenItems(
+  ctx: Ctx,
+): Promise<{ receivable: bigint; openItems: bigint }> {
+  const { rows } = await sql<{ receivable: bigint; openItems: bigint }>`
+    select
+      (select coalesce(sum(l.debit_minor - l.credit_minor), 0) from journal_line l
+        join account a on a.tenant_id = l.tenant_id and a.code = l.account_code
+        where a.purpose = 'receivable')::bigint as receivable,
+      (select coalesce(sum(open_minor), 0) from invoice_open_item)::bigint as open_items`.execute(
+    ctx.db,
+  )
+  return { receivable: BigInt(rows[0].receivable), openItems: BigInt(rows[0].openItems) }
 }

@@ -12,7 +12,6 @@ import { formatAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { verifyAuditTrail } from '../audit/index.js'
-import { openAmount } from '../invoicing/index.js'
 import type { BankEntry } from './bank-files/model.js'
 import { importAndApplyStatements } from './import-and-apply.js'
 import {
@@ -20,6 +19,8 @@ import {
   arrangeOpenInvoice,
   bankEntry,
   eventStream,
+  openOf,
+  receivableAndOpenItems,
   statementEvents,
 } from './test-helpers.js'
 import { rejectSuggestion, rematchTransactions } from './worklist.js'
@@ -65,18 +66,12 @@ async function transactionId(tenant: TestTenant, bankReference: string): Promise
   })
 }
 
-const open = (tenant: TestTenant, invoiceId: string) =>
-  tenant.run(async (ctx) => formatAmount((await openAmount(ctx, invoiceId)).openMinor, 'EUR'))
+const open = (tenant: TestTenant, invoiceId: string) => tenant.run((ctx) => openOf(ctx, invoiceId))
 
 /** The receivable control account equals the open items (DESIGN.md invariant 3). */
 async function expectReceivableEqualsOpenItems(ctx: Ctx): Promise<void> {
-  const { rows } = await sql<{ ledger: bigint; items: bigint }>`
-    select
-      (select coalesce(sum(l.debit_minor - l.credit_minor), 0) from journal_line l
-        join account a on a.tenant_id = l.tenant_id and a.code = l.account_code
-        where a.purpose = 'receivable')::bigint as ledger,
-      (select coalesce(sum(open_minor), 0) from invoice_open_item)::bigint as items`.execute(ctx.db)
-  expect(BigInt(rows[0].ledger)).toBe(BigInt(rows[0].items))
+  const { receivable, openItems } = await receivableAndOpenItems(ctx)
+  expect(receivable).toBe(openItems)
 }
 
 /** Debit − credit of one account purpose (EUR), the whole journal. */
