@@ -589,11 +589,6 @@ async function writeBatch(run: ImportRun, statement: OpenStatement, batch: Batch
 }
 
 /**
- * The occurrences of this transaction's statements, counted where the entries go: held in
- * this process they grew with the statement (some 16 MB for 275,000 entries). Dropped at
- * commit; the statement id keeps the statements of one transaction apart.
- */
-/**
  * PostgreSQL plans each foreign-key check once per connection and keeps the plan. Made while
  * bank_entry is small (a first import; this import's first batches), the check that a listed
  * entry exists picks any index that starts with tenant_id (bank_entry_by_status as often as
@@ -601,12 +596,18 @@ async function writeBatch(run: ImportRun, statement: OpenStatement, batch: Batch
  * entry after 12,000 of them, growing with the table, for as long as the connection lives
  * (on PGlite, which has no autovacuum to analyze the table, for the life of the process).
  * So the kept plans are dropped when an import starts, and again once it has written enough
- * entries that any new plan is made on a table large enough to choose the key.
+ * entries that any new plan is made on a table large enough to choose the key. (A billing run
+ * refreshes its tables' statistics instead, src/db/statistics.ts; the two should become one.)
  */
 async function replanForeignKeyChecks(ctx: Ctx): Promise<void> {
   await sql`discard plans`.execute(ctx.db)
 }
 
+/**
+ * The occurrences of this transaction's statements, counted where the entries go: held in
+ * this process they grew with the statement (some 16 MB for 275,000 entries). Dropped at
+ * commit; the statement id keeps the statements of one transaction apart.
+ */
 async function occurrenceTable(run: ImportRun): Promise<void> {
   if (run.occurrenceTable) return
   await sql`create temporary table if not exists bank_import_occurrence (
