@@ -82,7 +82,10 @@ export type BankEntriesPage = {
 function statementQuery(ctx: Ctx) {
   return ctx.db
     .selectFrom('bankStatement as s')
-    .innerJoin('bankAccount as a', 'a.id', 's.bankAccountId')
+    .innerJoin('bankAccount as a', (join) =>
+      join.onRef('a.tenantId', '=', 's.tenantId').onRef('a.id', '=', 's.bankAccountId'),
+    )
+    .where('s.tenantId', '=', ctx.tenantId)
     .selectAll('s')
     .select(['a.iban', 'a.number', 'a.currency as accountCurrency'])
 }
@@ -135,7 +138,10 @@ export async function getBankStatement(
   if (!row) throw notFound('bank_statement', id)
   const entries = await ctx.db
     .selectFrom('bankStatementEntry as l')
-    .innerJoin('bankEntry as e', 'e.id', 'l.bankEntryId')
+    .innerJoin('bankEntry as e', (join) =>
+      join.onRef('e.tenantId', '=', 'l.tenantId').onRef('e.id', '=', 'l.bankEntryId'),
+    )
+    .where('l.tenantId', '=', ctx.tenantId)
     .selectAll('e')
     .select('l.position as listedAt')
     .where('l.bankStatementId', '=', id)

@@ -8,7 +8,7 @@ import {
   testServer,
   testTenant,
 } from '../../../test/support.js'
-import { formatAmount } from '../../core/money.js'
+import { formatAmount, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import type { Platform } from '../../platform.js'
 import { verifyAuditTrail } from '../audit/index.js'
@@ -528,7 +528,10 @@ describe('acting on the worklist', () => {
     expect(await open(tenant, partly.id)).toBe('71.00')
     expect(await open(tenant, fee.id)).toBe('0.00')
     await tenant.run(async (ctx) => {
-      expect(Number(await balanceOf(ctx, 'bank_fees')) - Number(feesBefore)).toBeCloseTo(2, 2)
+      expect(
+        (parseAmount(await balanceOf(ctx, 'bank_fees'), 'EUR') as bigint) -
+          (parseAmount(feesBefore, 'EUR') as bigint),
+      ).toBe(2_00n)
       await expectReceivableEqualsOpenItems(ctx)
     })
     expect((await auditActions(tenant, 'bank_transaction', id)).map((e) => e.action)).toEqual([
