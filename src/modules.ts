@@ -1,6 +1,7 @@
 import { auditModule } from './modules/audit/index.js'
 import { authModule } from './modules/auth/index.js'
 import { cashappModule } from './modules/cashapp/index.js'
+import { collectionsModule } from './modules/collections/index.js'
 import { creditModule } from './modules/credit/index.js'
 import { customersModule } from './modules/customers/index.js'
 import { deliveryModule } from './modules/delivery/index.js'
@@ -24,6 +25,7 @@ export const modules: O2cModule[] = [
   deliveryModule,
   paymentsModule,
   cashappModule,
+  collectionsModule,
   ledgerModule,
   auditModule,
   outboxModule,

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely'
 import type { AuditTables } from '../modules/audit/tables.js'
 import type { AuthTables } from '../modules/auth/tables.js'
 import type { CashappTables } from '../modules/cashapp/tables.js'
+import type { CollectionsTables } from '../modules/collections/tables.js'
 import type { CreditTables } from '../modules/credit/tables.js'
 import type { CustomerTables } from '../modules/customers/tables.js'
 import type { DeliveryTables } from '../modules/delivery/tables.js'
@@ -37,4 +38,5 @@ export type Database = AuthTables &
   LedgerTables &
   DeliveryTables &
   PaymentTables &
-  CashappTables & { idempotencyKey: IdempotencyKeyTable }
+  CashappTables &
+  CollectionsTables & { idempotencyKey: IdempotencyKeyTable }
