@@ -5,9 +5,24 @@ import type { O2cModule } from '../../platform.js'
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
 
 export * from './contracts.js'
+// promises/, plans/, direct-debit/ (helper "promises")
+export {
+  collectionsAfterPayments,
+  collectionsAfterReturn,
+} from './direct-debit/cash-application.js'
 export * from './law/index.js'
 export { queueCustomerNotice } from './notices.js'
+export {
+  createPaymentPlan,
+  type InstalmentInput,
+  type PlanInput,
+  planOffers,
+} from './plans/plans.js'
+export { makePromise, type PromiseInput } from './promises/promises.js'
+export { reviewAfterPayments, reviewPromisesAndPlans } from './promises/review.js'
 export * from './tables.js'
+
+// end promises
 
 async function collectionsRoutes(_app: FastifyInstance): Promise<void> {}
 
