@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { O2cModule } from '../../platform.js'
+// promises/, plans/, direct-debit/ (helper "promises")
+import { directDebitCommands } from './direct-debit/commands.js'
+import { directDebitRoutes } from './direct-debit/routes.js'
+import { promiseAndPlanCommands } from './promises/commands.js'
+import { promiseAndPlanRoutes } from './promises/routes.js'
+
+// end promises
 
 // Collections and disputes (issue 7). Each part registers its own routes, commands and jobs
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
@@ -24,11 +31,21 @@ export * from './tables.js'
 
 // end promises
 
-async function collectionsRoutes(_app: FastifyInstance): Promise<void> {}
+async function collectionsRoutes(app: FastifyInstance): Promise<void> {
+  // promises/, plans/, direct-debit/ (helper "promises")
+  await promiseAndPlanRoutes(app)
+  await directDebitRoutes(app)
+  // end promises
+}
 
 export const collectionsModule: O2cModule = {
   name: 'collections',
   routes: collectionsRoutes,
-  commands: () => {},
+  commands: (program, cli) => {
+    // promises/, plans/, direct-debit/ (helper "promises")
+    promiseAndPlanCommands(program, cli)
+    directDebitCommands(program, cli)
+    // end promises
+  },
   jobs: {},
 }
