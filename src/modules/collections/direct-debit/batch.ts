@@ -12,8 +12,8 @@ import './errors.js'
 import { isValidCreditorId, type Pain008Transaction, pain008Xml, sepaText } from './pain008.js'
 
 // A direct-debit batch: the issued, open EUR invoices due by the collection date of customers
-// with an active mandate, not in a submitted or collected direct debit already, collected with
-// one pain.008 file. Each item is `submitted` until cash application applies its payment
+// with an active mandate, not in a submitted or collected direct debit already and not held
+// (under an active promise or plan, or in an open dispute), collected with one pain.008 file. Each item is `submitted` until cash application applies its payment
 // (`collected`) or a return comes back by its end-to-end id (`returned`: the invoice is open
 // and dunned again, and a later batch may collect it anew with a new end-to-end id).
 
@@ -240,6 +240,16 @@ async function dueItems(ctx: Ctx, collectionDate: CalendarDate): Promise<Due[]> 
     where not exists (select 1 from direct_debit_item d
       where d.tenant_id = ${ctx.tenantId} and d.invoice_id = o.id
         and d.status in ('submitted', 'collected'))
+      -- Held: a plan or promise says how it is paid, and a disputed invoice is not debited.
+      and not exists (select 1 from promise_to_pay_item pi
+        join promise_to_pay p on p.tenant_id = pi.tenant_id and p.id = pi.promise_id
+        where pi.tenant_id = ${ctx.tenantId} and pi.invoice_id = o.id and p.status = 'active')
+      and not exists (select 1 from payment_plan_item li
+        join payment_plan pl on pl.tenant_id = li.tenant_id and pl.id = li.plan_id
+        where li.tenant_id = ${ctx.tenantId} and li.invoice_id = o.id and pl.status = 'active')
+      and not exists (select 1 from dispute ds
+        where ds.tenant_id = ${ctx.tenantId} and ds.invoice_id = o.id
+          and ds.status in ('open', 'investigating'))
     order by o.due_date, o.number
     limit ${itemsPerBatchMax}`.execute(ctx.db)
   return rows
