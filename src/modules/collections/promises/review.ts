@@ -4,8 +4,8 @@ import { formatAmount } from '../../../core/money.js'
 import type { Ctx } from '../../../db/context.js'
 import { recordAudit } from '../../audit/index.js'
 import { emitEvent } from '../../outbox/index.js'
-import type { PromiseAndPlanReview } from '../contracts.js'
-import { queueCustomerNotice } from '../notices.js'
+import type { CustomerNotice, PromiseAndPlanReview } from '../contracts.js'
+import { queueCustomerNotices } from './bulk-notices.js'
 import { planBreachedText, promiseBrokenText } from './notice-text.js'
 import { promiseAndPlanSettings } from './settings.js'
 
@@ -158,6 +158,7 @@ async function breakExpiredPromises(ctx: Ctx, asOf: CalendarDate): Promise<numbe
         excluded.last_broken_promise_on),
       updated_at = excluded.updated_at, version = customer_collection.version + 1`.execute(ctx.db)
   const languages = await languagesOf(ctx, customers)
+  const notices: CustomerNotice[] = []
   for (const p of rows) {
     const after = {
       status: 'broken',
@@ -178,7 +179,7 @@ async function breakExpiredPromises(ctx: Ctx, asOf: CalendarDate): Promise<numbe
       entityId: p.id,
       payload: { promise_id: p.id, customer_id: p.customerId, ...after },
     })
-    await queueCustomerNotice(ctx, {
+    notices.push({
       customerId: p.customerId,
       kind: 'promise_broken',
       ...promiseBrokenText(languages.get(p.customerId) ?? 'en', {
@@ -189,6 +190,7 @@ async function breakExpiredPromises(ctx: Ctx, asOf: CalendarDate): Promise<numbe
       }),
     })
   }
+  await queueCustomerNotices(ctx, notices)
   return rows.length
 }
 
@@ -287,6 +289,7 @@ async function breachLatePlans(ctx: Ctx, asOf: CalendarDate): Promise<number> {
     ctx,
     rows.map((r) => r.customerId),
   )
+  const notices: CustomerNotice[] = []
   for (const p of rows) {
     const after = {
       status: 'breached',
@@ -306,7 +309,7 @@ async function breachLatePlans(ctx: Ctx, asOf: CalendarDate): Promise<number> {
       entityId: p.id,
       payload: { plan_id: p.id, customer_id: p.customerId, ...after },
     })
-    await queueCustomerNotice(ctx, {
+    notices.push({
       customerId: p.customerId,
       kind: 'plan_breached',
       ...planBreachedText(languages.get(p.customerId) ?? 'en', {
@@ -316,6 +319,7 @@ async function breachLatePlans(ctx: Ctx, asOf: CalendarDate): Promise<number> {
       }),
     })
   }
+  await queueCustomerNotices(ctx, notices)
   return rows.length
 }
 
