@@ -23,10 +23,17 @@ export async function collectionsAfterPayments(
 
 async function markDirectDebitsCollected(ctx: Ctx, invoiceIds: readonly string[]): Promise<void> {
   const ids = [...new Set(invoiceIds)]
+  // From the invoices' side, by index: most paid invoices were never debited.
+  const { rows: submitted } = await sql<{ invoiceId: string }>`
+    select d.invoice_id from unnest(${ids}::uuid[]) as g(id)
+    join direct_debit_item d on d.tenant_id = ${ctx.tenantId} and d.invoice_id = g.id
+    where d.status = 'submitted'`.execute(ctx.db)
+  if (submitted.length === 0) return
+  const debited = submitted.map((r) => r.invoiceId)
   const { rows } = await sql<{ batchId: string; invoiceId: string; mandateId: string }>`
     update direct_debit_item d set status = 'collected'
     from invoice i
-    where d.tenant_id = ${ctx.tenantId} and d.invoice_id = any(${ids}::uuid[])
+    where d.tenant_id = ${ctx.tenantId} and d.invoice_id = any(${debited}::uuid[])
       and d.status = 'submitted'
       and i.tenant_id = d.tenant_id and i.id = d.invoice_id
       and i.payable_minor <= (select coalesce(sum(st.amount_minor), 0) from invoice_settlement st

@@ -22,7 +22,11 @@ import { promiseAndPlanSettings } from './settings.js'
 // A broken promise or breached plan simply stops holding its items: the dunning run holds only
 // items under an active promise or plan, so they are dunned again from their level.
 
-type Scope = { asOf?: CalendarDate; invoiceIds?: readonly string[] }
+/**
+ * The whole tenant as of a day, or only the promises and plans (ids) holding invoices that
+ * were just paid.
+ */
+type Scope = { asOf?: CalendarDate; promiseIds?: string[]; planIds?: string[] }
 
 /**
  * Closes kept promises and completed plans (their items are paid), breaks promises past their
@@ -46,10 +50,28 @@ export async function reviewAfterPayments(
   ctx: Ctx,
   invoiceIds: readonly string[],
 ): Promise<PromiseAndPlanReview> {
-  if (invoiceIds.length === 0) {
-    return { promisesKept: 0, promisesBroken: 0, plansCompleted: 0, plansBreached: 0 }
-  }
-  return review(ctx, { invoiceIds })
+  const none = { promisesKept: 0, promisesBroken: 0, plansCompleted: 0, plansBreached: 0 }
+  if (invoiceIds.length === 0) return none
+  // First what holds these invoices, from the invoices' side (by index, one statement): most
+  // payments pay invoices under no promise or plan, and then nothing more is read.
+  const ids = [...new Set(invoiceIds)]
+  const { rows } = await sql<{ kind: 'promise' | 'plan'; id: string }>`
+    select distinct 'promise' as kind, h.promise_id as id
+    from unnest(${ids}::uuid[]) as g(id)
+    join promise_to_pay_item h on h.tenant_id = ${ctx.tenantId} and h.invoice_id = g.id
+    join promise_to_pay p on p.tenant_id = h.tenant_id and p.id = h.promise_id
+    where p.status = 'active'
+    union
+    select distinct 'plan' as kind, h.plan_id as id
+    from unnest(${ids}::uuid[]) as g(id)
+    join payment_plan_item h on h.tenant_id = ${ctx.tenantId} and h.invoice_id = g.id
+    join payment_plan p on p.tenant_id = h.tenant_id and p.id = h.plan_id
+    where p.status = 'active'`.execute(ctx.db)
+  if (rows.length === 0) return none
+  return review(ctx, {
+    promiseIds: rows.filter((r) => r.kind === 'promise').map((r) => r.id),
+    planIds: rows.filter((r) => r.kind === 'plan').map((r) => r.id),
+  })
 }
 
 async function review(ctx: Ctx, scope: Scope): Promise<PromiseAndPlanReview> {
@@ -65,13 +87,11 @@ async function review(ctx: Ctx, scope: Scope): Promise<PromiseAndPlanReview> {
   return { promisesKept, promisesBroken, plansCompleted, plansBreached }
 }
 
-/** Only the promises (or plans) holding one of the invoices, when the scope names them. */
-function holding(scope: Scope, itemTable: 'promise_to_pay_item' | 'payment_plan_item') {
-  if (!scope.invoiceIds) return sql``
-  const ids = [...new Set(scope.invoiceIds)]
-  const owner = itemTable === 'promise_to_pay_item' ? sql`promise_id` : sql`plan_id`
-  return sql`and p.id in (select h.${owner} from ${sql.table(itemTable)} h
-    where h.tenant_id = p.tenant_id and h.invoice_id = any(${ids}::uuid[]))`
+/** Only the promises (or plans) the scope names, when it names them. */
+function holding(scope: Scope, kind: 'promise' | 'plan') {
+  const ids = kind === 'promise' ? scope.promiseIds : scope.planIds
+  if (!ids) return sql``
+  return sql`and p.id = any(${ids}::uuid[])`
 }
 
 /** Per active promise in scope (`p`): paid on its items since made, and whether all are settled. */
@@ -103,7 +123,7 @@ type ClosedPromise = {
 
 async function closeKeptPromises(ctx: Ctx, scope: Scope): Promise<number> {
   const { rows } = await sql<ClosedPromise>`
-    with measured as (${measuredPromises(ctx, holding(scope, 'promise_to_pay_item'))})
+    with measured as (${measuredPromises(ctx, holding(scope, 'promise'))})
     update promise_to_pay p
     set status = 'kept', paid_minor = greatest(m.paid_minor, 0), closed_at = ${ctx.now},
       version = p.version + 1
@@ -203,7 +223,7 @@ async function fillInstalments(ctx: Ctx, scope: Scope): Promise<void> {
       from payment_plan p
       join payment_plan_item li on li.tenant_id = p.tenant_id and li.plan_id = p.id
       left join invoice_settlement st on st.tenant_id = li.tenant_id and st.invoice_id = li.invoice_id
-      where p.tenant_id = ${ctx.tenantId} and p.status = 'active' ${holding(scope, 'payment_plan_item')}
+      where p.tenant_id = ${ctx.tenantId} and p.status = 'active' ${holding(scope, 'plan')}
       group by p.id
     ), target as (
       select ins.plan_id, ins.position,
@@ -230,7 +250,7 @@ async function completePaidPlans(ctx: Ctx, scope: Scope): Promise<number> {
     update payment_plan p
     set status = 'completed', closed_at = ${ctx.now}, closed_reason = 'paid',
       version = p.version + 1
-    where p.tenant_id = ${ctx.tenantId} and p.status = 'active' ${holding(scope, 'payment_plan_item')}
+    where p.tenant_id = ${ctx.tenantId} and p.status = 'active' ${holding(scope, 'plan')}
       and (
         not exists (select 1 from payment_plan_instalment ins
           where ins.tenant_id = p.tenant_id and ins.plan_id = p.id
