@@ -12,7 +12,7 @@ import { promiseAndPlanRoutes } from './promises/routes.js'
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
 
 export * from './contracts.js'
-// promises/, plans/, direct-debit/ (helper "promises")
+// promises/, plans/, direct-debit/ (helper "promises"): the services other modules call.
 export {
   collectionsAfterPayments,
   collectionsAfterReturn,
@@ -28,8 +28,6 @@ export {
 export { makePromise, type PromiseInput } from './promises/promises.js'
 export { reviewAfterPayments, reviewPromisesAndPlans } from './promises/review.js'
 export * from './tables.js'
-
-// end promises
 
 async function collectionsRoutes(app: FastifyInstance): Promise<void> {
   // promises/, plans/, direct-debit/ (helper "promises")

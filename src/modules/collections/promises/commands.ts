@@ -152,6 +152,9 @@ export function promiseAndPlanCommands(program: Command, cli: CliContext): void 
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (options) => {
+      if (!(collectionSources as readonly string[]).includes(options.source)) {
+        throw invalid([{ field: 'source', message: `one of ${collectionSources.join(', ')}` }])
+      }
       const created = await inTenant('collections plan create', options, async (ctx) => {
         const customerId = await customerIdOf(ctx, options.customer)
         const invoices = await invoicesOf(ctx, options.invoices)
