@@ -165,7 +165,7 @@ const listLimitMax = 500
 /** Promises, newest first, by customer and status. */
 export async function listPromises(
   ctx: Ctx,
-  filter: { customerId?: string; status?: PromiseStatus; limit?: number } = {},
+  filter: { customerId?: string; status?: PromiseStatus; id?: string; limit?: number } = {},
 ): Promise<PromiseView[]> {
   let query = ctx.db
     .selectFrom('promiseToPay')
@@ -174,6 +174,7 @@ export async function listPromises(
     .orderBy('madeAt', 'desc')
     .orderBy('id')
     .limit(Math.min(filter.limit ?? 100, listLimitMax))
+  if (filter.id) query = query.where('id', '=', filter.id)
   if (filter.customerId) query = query.where('customerId', '=', filter.customerId)
   if (filter.status) query = query.where('status', '=', filter.status)
   const rows = await query.execute()
@@ -201,18 +202,9 @@ export async function listPromises(
 }
 
 export async function getPromise(ctx: Ctx, id: string): Promise<PromiseView> {
-  const row = await ctx.db
-    .selectFrom('promiseToPay')
-    .select(['customerId'])
-    .where('tenantId', '=', ctx.tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!row) throw notFound('promise_to_pay', id)
-  const [view] = (
-    await listPromises(ctx, { customerId: row.customerId, limit: listLimitMax })
-  ).filter((p) => p.id === id)
-  if (view) return view
-  throw notFound('promise_to_pay', id)
+  const [view] = await listPromises(ctx, { id })
+  if (!view) throw notFound('promise_to_pay', id)
+  return view
 }
 
 /** Withdraws an active promise (the customer changed its mind): its items return to dunning. */
