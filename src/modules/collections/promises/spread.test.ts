@@ -14,6 +14,7 @@ test('property: the spread places the whole amount, oldest first, never above wh
       (opens, wanted) => {
         const items = opens.map((openMinor, k) => ({ invoiceId: `i${k}`, openMinor }))
         const total = opens.reduce((sum, o) => sum + o, 0n)
+        // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints
         const amount = wanted > total ? total : wanted
         const shares = spreadOldestFirst(amount, items)
         expect(shares.reduce((sum, s) => sum + s.amountMinor, 0n)).toBe(amount)
