@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { addDays, type CalendarDate, calendarDateAt, isCalendarDate } from '../../../core/dates.js'
-import { domainError } from '../../../core/errors.js'
-import { newId } from '../../../core/ids.js'
+import { domainError, invalid } from '../../../core/errors.js'
+import { isUuid, newId } from '../../../core/ids.js'
 import { type Ctx, inTenant, type TenantScope } from '../../../db/context.js'
 import { refreshPlannerStatistics } from '../../../db/statistics.js'
 import type { Store } from '../../../db/store.js'
@@ -557,6 +557,9 @@ export async function listDunningRuns(
   filter: { limit?: number; cursor?: string } = {},
 ): Promise<{ data: DunningRun[]; next_cursor: string | null }> {
   const limit = filter.limit ?? 50
+  if (filter.cursor !== undefined && !isUuid(filter.cursor)) {
+    throw invalid([{ field: 'cursor', message: 'is not a next_cursor this API handed out' }])
+  }
   let query = ctx.db
     .selectFrom('dunningRun')
     .selectAll()
