@@ -98,6 +98,8 @@ export function dunningCommands(program: Command, cli: CliContext): void {
     .option('--date <date>', "the run date, YYYY-MM-DD (default: today in the tenant's zone)")
     .option('--dry-run', 'only report what would be sent')
     .option('--no-send', 'make the messages but leave sending to the worker')
+    .option('--batch-customers <n>', 'customers per batch (a transaction each)', (v) => Number(v))
+    .option('--progress', 'print each batch and each round of sending to stderr')
     .option('--tenant <slug>', 'tenant (or O2C_TENANT)')
     .option('--json', 'print JSON')
     .action(async (options) => {
@@ -109,10 +111,22 @@ export function dunningCommands(program: Command, cli: CliContext): void {
         runDate,
         dryRun: Boolean(options.dryRun),
         trigger: 'cli',
+        customersPerBatch: options.batchCustomers,
+        onBatch: (report) => {
+          if (options.progress) {
+            process.stderr.write(`dunning: batch ${report.batches} done, ${report.items} items\n`)
+          }
+        },
       })
       const sending =
         !run.dry_run && options.send !== false
-          ? await sendDueMessages(platform, tenant, run.id)
+          ? await sendDueMessages(platform, tenant, run.id, {
+              onRound: (summary) => {
+                if (options.progress) {
+                  process.stderr.write(`dunning: sent ${summary.sent}, failed ${summary.failed}\n`)
+                }
+              },
+            })
           : undefined
       printResult(options, { ...run, sending: sending ?? null }, runLines(run, sending))
     })

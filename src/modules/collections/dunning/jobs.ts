@@ -68,7 +68,7 @@ export const dunningJobs: Record<string, JobHandler> = {
 export type SendSummary = { sent: number; tasks: number; failed: number; waiting: number }
 
 // Messages read per round; each is sent in its own transaction.
-const messagesPerRoundMax = 500
+const messagesPerRoundMax = 100
 
 /**
  * Sends a run's queued messages that are due now, in this process, one transaction each —
@@ -79,7 +79,7 @@ export async function sendDueMessages(
   platform: Platform,
   tenant: TenantScope,
   runId: string,
-  options: { channels?: DunningChannels } = {},
+  options: { channels?: DunningChannels; onRound?: (summary: SendSummary) => void } = {},
 ): Promise<SendSummary> {
   const summary: SendSummary = { sent: 0, tasks: 0, failed: 0, waiting: 0 }
   let after = '00000000-0000-0000-0000-000000000000'
@@ -115,5 +115,6 @@ export async function sendDueMessages(
       else if (result.kind === 'retry') summary.waiting++
     }
     after = ids[ids.length - 1].id
+    options.onRound?.(summary)
   }
 }

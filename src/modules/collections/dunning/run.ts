@@ -45,8 +45,12 @@ export type DunningRunOptions = {
   tenant: TenantScope
   runDate: CalendarDate
   dryRun?: boolean
-  /** The schedule that started it, for the report. */
+  /** What started it, for the report. */
   trigger?: 'schedule' | 'api' | 'cli'
+  /** Customers per batch (default customersPerBatchMax); smaller batches lose less to a crash. */
+  customersPerBatch?: number
+  /** Told after each batch that committed (the CLI prints progress). */
+  onBatch?: (report: DunningRunReport) => void
 }
 
 export type DunningRunReport = {
@@ -167,8 +171,10 @@ async function executeDunningRun(
       refreshPlannerStatistics(ctx, ['dunning_item', 'invoice', 'invoice_settlement']),
     )
   }
+  const size = batchSize(options.customersPerBatch)
   for (;;) {
-    const finished = await work((ctx) => runBatch(ctx, runId, runDate))
+    const [finished, report] = await work((ctx) => runBatch(ctx, runId, runDate, size))
+    options.onBatch?.(report)
     if (finished) break
   }
   await work(async (ctx) => {
@@ -252,14 +258,27 @@ async function updateReport(
   return report
 }
 
-// The batch after the run's cursor: (cursor, the customersPerBatchMax-th customer id after it].
-async function nextBounds(ctx: Ctx, after: string | null): Promise<BatchBounds> {
+function batchSize(given: number | undefined): number {
+  if (given === undefined) return customersPerBatchMax
+  if (!Number.isSafeInteger(given) || given < 1 || given > customersPerBatchMax) {
+    throw invalid([
+      {
+        field: 'customers_per_batch',
+        message: `is a whole number from 1 to ${customersPerBatchMax}`,
+      },
+    ])
+  }
+  return given
+}
+
+// The batch after the run's cursor: (cursor, the size-th customer id after it].
+async function nextBounds(ctx: Ctx, after: string | null, size: number): Promise<BatchBounds> {
   let query = ctx.db
     .selectFrom('customer')
     .select('id')
     .where('tenantId', '=', ctx.tenantId)
     .orderBy('id')
-    .offset(customersPerBatchMax - 1)
+    .offset(size - 1)
     .limit(1)
   if (after) query = query.where('id', '>', after)
   const last = await query.executeTakeFirst()
@@ -267,7 +286,12 @@ async function nextBounds(ctx: Ctx, after: string | null): Promise<BatchBounds> 
 }
 
 /** One batch of a real run, in the caller's transaction. True when it was the last. */
-async function runBatch(ctx: Ctx, runId: string, runDate: CalendarDate): Promise<boolean> {
+async function runBatch(
+  ctx: Ctx,
+  runId: string,
+  runDate: CalendarDate,
+  size: number,
+): Promise<[boolean, DunningRunReport]> {
   // The run row's lock serialises batches: a second process on the same run waits, then
   // reads the cursor the first one moved, and goes on after it.
   const run = await ctx.db
@@ -278,8 +302,8 @@ async function runBatch(ctx: Ctx, runId: string, runDate: CalendarDate): Promise
     .forUpdate()
     .executeTakeFirstOrThrow()
   const report = run.report as DunningRunReport
-  if (run.status !== 'running' || report.cursor === 'end') return true
-  const bounds = await nextBounds(ctx, report.cursor)
+  if (run.status !== 'running' || report.cursor === 'end') return [true, report]
+  const bounds = await nextBounds(ctx, report.cursor, size)
   const rows = await sql<BatchRow>`${writeDueSteps(await writeParams(ctx, runId, runDate), bounds)}`
     .execute(ctx.db)
     .then((result) => result.rows)
@@ -323,7 +347,7 @@ async function runBatch(ctx: Ctx, runId: string, runDate: CalendarDate): Promise
     .where('tenantId', '=', ctx.tenantId)
     .where('id', '=', runId)
     .execute()
-  return bounds.upTo === null
+  return [bounds.upTo === null, next]
 }
 
 function noCharges(): ChargeSummary {
@@ -454,12 +478,13 @@ async function planDunningRun(
   runDate: CalendarDate,
   options: DunningRunOptions,
 ): Promise<DunningRun> {
+  const size = batchSize(options.customersPerBatch)
   const report: DunningRunReport = { ...emptyReport(), would_send: [], customers: 0 }
   if (options.trigger) report.trigger = options.trigger
   let bounds: BatchBounds = { after: null, upTo: null }
   for (;;) {
     const rows = await work(async (ctx) => {
-      bounds = await nextBounds(ctx, bounds.after)
+      bounds = await nextBounds(ctx, bounds.after, size)
       return (await planDueSteps(ctx.tenantId, runDate, bounds).execute(ctx.db)).rows
     })
     const customers = new Set<string>()

@@ -177,34 +177,48 @@ export function writeDueSteps(p: WriteParams, bounds: BatchBounds): RawBuilder<B
     sql`${p.sendAfter[channel].toISOString()}::timestamptz`
   return sql<BatchRow>`
     with ${dueItemsCte(p.tenantId, p.runDate, bounds)},
+    -- A message id per customer, policy, step and currency, given to each of its items by a
+    -- window rather than by joining the items to their messages: the planner cannot count
+    -- the rows of these CTEs and would join them in a nested loop.
+    -- (The id is drawn per row first: a volatile call inside the window would be drawn anew
+    -- for every row.)
+    drawn as (
+      select c.*, o2c_uuid_v7() as drawn_id from classified c where hold is null
+    ),
+    keyed as (
+      select d.*, first_value(drawn_id) over (
+               partition by customer_id, policy_id, position, currency) as message_id
+      from drawn d
+    ),
+    grp as (
+      select message_id, customer_id, policy_id, position, currency, channel, action,
+             template_key,
+             case when language in ('nl', 'en') then language else 'en' end as language,
+             case when segment = 'consumer' then 'consumer' else 'business' end as audience,
+             sum(dun_minor) as open_minor, count(*) as item_count
+      from keyed
+      group by message_id, customer_id, policy_id, position, currency, channel, action,
+               template_key, language, segment
+    ),
+    -- No "on conflict": a batch is one transaction and an item has one step a day, so a
+    -- message of the run that exists already is a bug, and the run stops on it.
     msg as (
       insert into dunning_message (tenant_id, id, run_id, customer_id, policy_id, step_position,
         channel, action, template_key, language, audience, currency, open_minor, item_count,
         status, send_after, created_at)
-      select ${t}, o2c_uuid_v7(), ${p.runId}::uuid, customer_id, policy_id, position,
-             channel, action, template_key,
-             case when language in ('nl', 'en') then language else 'en' end,
-             case when segment = 'consumer' then 'consumer' else 'business' end,
-             currency, sum(dun_minor), count(*),
+      select ${t}, message_id, ${p.runId}::uuid, customer_id, policy_id, position,
+             channel, action, template_key, language, audience, currency, open_minor,
+             item_count,
              case when channel = 'letter' then 'pending' else 'queued' end,
              case channel when 'email' then ${after('email')} when 'sms' then ${after('sms')}
                when 'whatsapp' then ${after('whatsapp')} when 'phone' then ${after('phone')}
                else ${after('letter')} end,
              ${now}
-      from classified
-      where hold is null
-      group by customer_id, policy_id, position, currency, channel, action, template_key,
-               language, segment
-      on conflict (tenant_id, run_id, customer_id, policy_id, step_position, currency) do nothing
-      returning id, customer_id, policy_id, step_position, currency, channel, action,
-                item_count, send_after
+      from grp
+      returning id, customer_id, channel, action, item_count, send_after
     ),
     done as (
-      select c.*, m.id as message_id, m.action as step_action
-      from classified c
-      join msg m on m.customer_id = c.customer_id and m.policy_id = c.policy_id
-        and m.step_position = c.position and m.currency = c.currency
-      where c.hold is null
+      select k.*, k.action as step_action from keyed k
     ),
     item_step as (
       insert into dunning_item_step (tenant_id, invoice_id, step_position, message_id,
