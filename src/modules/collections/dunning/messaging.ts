@@ -44,7 +44,7 @@ export class MessagingRejected extends Error {
 const keyPattern = /^[A-Za-z0-9_.-]{1,200}$/
 
 /**
- * Writes each message to DIR/KEY.json, atomically: the file is written aside and linked into
+ * Writes each message to DIR/KEY.json, atomically: the file is written aside (synced) and linked into
  * place, and a link that exists already means the message was sent before — its provider id
  * is returned and nothing is written. So a retry never sends twice.
  */
@@ -57,9 +57,12 @@ export function fileMessagingProvider(dir: string): MessagingProvider {
       mkdirSync(dir, { recursive: true })
       const target = join(dir, `${message.idempotencyKey}.json`)
       const providerMessageId = `file:${message.idempotencyKey}`
-      const aside = join(dir, `.${message.idempotencyKey}.${process.pid}.${Date.now()}.tmp`)
+      // One aside file per key: a send killed before it linked or cleaned up leaves it, and the
+      // retry of that message (the only writer of the key, as the message row is locked)
+      // overwrites and removes it.
+      const aside = join(dir, `.${message.idempotencyKey}.tmp`)
       const body = `${JSON.stringify({ ...message, providerMessageId, sentAt: new Date().toISOString() }, null, 2)}\n`
-      const fd = openSync(aside, 'wx')
+      const fd = openSync(aside, 'w')
       try {
         writeSync(fd, body)
         fsyncSync(fd)
