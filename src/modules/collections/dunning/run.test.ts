@@ -7,6 +7,7 @@ import type { Platform } from '../../../platform.js'
 import { letterTerm } from '../law/fourteen-day-letter.js'
 import { createPolicy, getPolicy } from './policies.js'
 import { runDunning } from './run.js'
+import { writeDueSteps } from './selection.js'
 import { arrangeCollection, arrangeDunningCustomer, arrangeInvoice } from './test-helpers.js'
 
 // The dunning run on a real store: invoices issued on 1 March are due on 31 March; the
@@ -302,5 +303,24 @@ describe('a dry run', () => {
       items: 1,
     })
     expect(await counts()).toEqual(before)
+  })
+})
+
+describe('the statement that carries the run', () => {
+  test('is pinned, so a change to it shows as a SQL diff in review', () => {
+    const at = new Date('2026-04-03T06:00:00Z')
+    const statement = writeDueSteps(
+      {
+        tenantId: '00000000-0000-7000-8000-000000000001',
+        runId: '00000000-0000-7000-8000-000000000002',
+        runDate: '2026-04-03',
+        now: at,
+        sendAfter: { email: at, sms: at, whatsapp: at, letter: at, phone: at },
+        costsChargeableFrom: '2026-04-22',
+        jobKind: 'collections.send_message',
+      },
+      { after: '00000000-0000-7000-8000-000000000003', upTo: null },
+    ).compile(platform.store.db)
+    expect(statement.sql.replace(/\s+/g, ' ')).toMatchSnapshot()
   })
 })
