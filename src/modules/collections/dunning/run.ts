@@ -38,6 +38,9 @@ import {
  */
 export const customersPerBatchMax = 20_000
 
+/** Memory for a batch's sorts (only this transaction's): see runBatch. */
+const batchWorkMem = '64MB'
+
 /** Customers a dry run's report lists one by one; the counts cover all of them. */
 export const dryRunCustomersListedMax = 1_000
 
@@ -304,6 +307,10 @@ async function runBatch(
   const report = run.report as DunningRunReport
   if (run.status !== 'running' || report.cursor === 'end') return [true, report]
   const bounds = await nextBounds(ctx, report.cursor, size)
+  // A batch sorts and groups its ~200,000 items (the message numbering's window, the
+  // grouping into messages); at PostgreSQL's default 4 MB they spill to disk, which cost a
+  // third of the statement's time (19.5 s → 12.9 s for a batch of 169,000 items).
+  await sql.raw(`set local work_mem = '${batchWorkMem}'`).execute(ctx.db)
   const rows = await sql<BatchRow>`${writeDueSteps(await writeParams(ctx, runId, runDate), bounds)}`
     .execute(ctx.db)
     .then((result) => result.rows)
