@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { manualClock, type TestTenant, testPlatform, testTenant } from '../../../../test/support.js'
 import type { TenantScope } from '../../../db/context.js'
 import type { Platform } from '../../../platform.js'
+import { smtpServer } from '../../delivery/test-helpers.js'
 import { queueCustomerNotice } from '../notices.js'
 import { sendDueMessages } from './jobs.js'
 import { fileMessagingProvider } from './messaging.js'
@@ -153,6 +154,57 @@ describe('sending a run’s messages', () => {
     )
     expect(job.runAt.toISOString()).toBe('2026-04-11T06:00:00.000Z')
     expect(await sendDueMessages(platform, scope, run.id, { channels })).toMatchObject({ sent: 0 })
+  })
+})
+
+describe('e-mail', () => {
+  test('goes to the billing contact over SMTP; a refused address fails with a task', async () => {
+    const smtp = await smtpServer((to) =>
+      to.startsWith('gone') ? { code: 550, text: '5.1.1 no such user' } : null,
+    )
+    const mailChannels: DunningChannels = {
+      mail: { smtpUrl: smtp.url, from: 'debiteuren@korenschoof.example' },
+      messaging: null,
+    }
+    clock.set('2026-03-01T09:00:00Z')
+    const { reached, gone } = await tenant.run(async (ctx) => {
+      const byMail = await createPolicy(ctx, {
+        name: 'by-mail',
+        priority: 7,
+        rule: { segments: ['enterprise'], flags: ['by_mail'] },
+        steps: [step('email', 1)],
+      })
+      const reached = await arrangeDunningCustomer(ctx, {
+        segment: 'enterprise',
+        email: 'ap@reached.example',
+      })
+      const gone = await arrangeDunningCustomer(ctx, {
+        segment: 'enterprise',
+        email: 'gone@nowhere.example',
+      })
+      for (const c of [reached, gone]) {
+        await arrangeCollection(ctx, c.id, { dunningPolicyId: byMail.id })
+        await arrangeInvoice(ctx, c.id)
+      }
+      return { reached: reached.id, gone: gone.id }
+    })
+    clock.set('2026-04-20T10:00:00Z')
+    const run = await runDunning(platform, { tenant: scope, runDate: '2026-04-20' })
+    const summary = await sendDueMessages(platform, scope, run.id, { channels: mailChannels })
+    expect(summary).toMatchObject({ sent: 1, failed: 1 })
+    expect(smtp.received.map((m) => m.to)).toEqual([['ap@reached.example']])
+    const messages = await tenant.run((ctx) =>
+      ctx.db
+        .selectFrom('dunningMessage')
+        .select(['customerId', 'status', 'recipient', 'failure'])
+        .where('runId', '=', run.id)
+        .where('customerId', 'in', [reached, gone])
+        .execute(),
+    )
+    const of = new Map(messages.map((m) => [m.customerId, m]))
+    expect(of.get(reached)).toMatchObject({ status: 'sent', recipient: 'ap@reached.example' })
+    expect(of.get(gone)?.status).toBe('failed')
+    expect(of.get(gone)?.failure).toContain('no such user')
   })
 })
 
