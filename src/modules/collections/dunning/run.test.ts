@@ -4,7 +4,9 @@ import { manualClock, type TestTenant, testPlatform, testTenant } from '../../..
 import { newId } from '../../../core/ids.js'
 import type { Ctx } from '../../../db/context.js'
 import type { Platform } from '../../../platform.js'
+import { listSchedules } from '../../outbox/index.js'
 import { letterTerm } from '../law/fourteen-day-letter.js'
+import { dunningJobs } from './jobs.js'
 import { createPolicy, getPolicy } from './policies.js'
 import { runDunning } from './run.js'
 import { writeDueSteps } from './selection.js'
@@ -322,5 +324,34 @@ describe('the statement that carries the run', () => {
       { after: '00000000-0000-7000-8000-000000000003', upTo: null },
     ).compile(platform.store.db)
     expect(statement.sql.replace(/\s+/g, ' ')).toMatchSnapshot()
+  })
+})
+
+describe('the daily schedule', () => {
+  test('every tenant has it, and its job runs the day it was due', async () => {
+    const schedules = await tenant.run((ctx) => listSchedules(ctx))
+    expect(schedules.find((s) => s.name === 'collections.dunning')).toMatchObject({
+      jobKind: 'collections.dunning_run',
+      cadence: 'daily',
+      timeOfDay: '07:00',
+    })
+    clock.set('2026-07-01T05:00:00Z')
+    await dunningJobs['collections.dunning_run'](platform, {
+      id: newId(),
+      tenantId: tenant.tenantId,
+      kind: 'collections.dunning_run',
+      payload: { scheduledDate: '2026-07-01' },
+      attempts: 1,
+      attemptsMax: 10,
+    })
+    const run = await tenant.run((ctx) =>
+      ctx.db
+        .selectFrom('dunningRun')
+        .select(['status', 'report'])
+        .where('runDate', '=', '2026-07-01')
+        .executeTakeFirstOrThrow(),
+    )
+    expect(run.status).toBe('completed')
+    expect(run.report).toMatchObject({ trigger: 'schedule' })
   })
 })
