@@ -9,6 +9,7 @@ import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { collectionsReview } from './collections-review.js'
 import { customersImport } from './customers-import.js'
+import { dunningRun } from './dunning-run.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { invoicePdf } from './invoice-pdf.js'
@@ -35,6 +36,7 @@ const benchmarks: Benchmark[] = [
   cashApply,
   cashWorklist,
   collectionsReview,
+  dunningRun,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

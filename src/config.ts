@@ -18,6 +18,9 @@ const configSchema = z
     O2C_SMTP_URL: z.string().min(1).optional(),
     O2C_MAIL_FROM: z.string().min(1).optional(),
     O2C_PEPPOL_DROP_DIR: z.string().min(1).optional(),
+    // Collections (src/modules/collections/dunning): the folder the development transport for
+    // text and WhatsApp messages writes to, one JSON file per message. Unset: none is sent.
+    O2C_MESSAGING_DIR: z.string().min(1).optional(),
     // Cash application (src/modules/cashapp/remittance/inbound-mail.ts): remittance advices by
     // mail, to remittance+TENANTSLUG@O2C_INBOUND_MAIL_DOMAIN. Off unless the port is set; then
     // `o2c serve` also listens for SMTP there.

@@ -209,6 +209,32 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     },
   },
 
+  // collections, dunning: a fresh policy of B, and a dry run of B (a dry run writes only its
+  // row, so each call may make one).
+  '/v1/dunning-policies/{id}': {
+    create: async (b) =>
+      (
+        await b.api('POST', '/v1/dunning-policies', {
+          name: `walk-${crypto.randomUUID().slice(-12)}`,
+          priority: 500,
+          rule: { segments: ['enterprise'] },
+          steps: [
+            {
+              anchor: 'due_date',
+              days: 5,
+              channel: 'email',
+              template_key: 'friendly_reminder',
+              action: 'friendly_reminder',
+            },
+          ],
+        })
+      ).id,
+  },
+  '/v1/dunning-runs/{id}': {
+    create: async (b) =>
+      (await b.api('POST', '/v1/dunning-runs', { run_date: '2026-01-05', dry_run: true })).id,
+  },
+
   // cashapp: a bank account of B (accounts come from the statements that name them), with a
   // mapping body that is valid, so that only the id can refuse it.
   '/v1/bank-accounts/{id}': {

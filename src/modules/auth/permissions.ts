@@ -34,7 +34,7 @@ export const permissions = [
   'bank.read',
   'bank.import',
   'cashapp.apply',
-  // Collections (issue 7): promises, plans, pay intent, mandates, direct debit.
+  // Collections (issue 7): dunning, promises, plans, direct debit, disputes.
   'collections.read',
   'collections.write',
   'ledger.read',

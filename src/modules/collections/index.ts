@@ -3,10 +3,14 @@ import type { O2cModule } from '../../platform.js'
 // promises/, plans/, direct-debit/ (helper "promises")
 import { directDebitCommands } from './direct-debit/commands.js'
 import { directDebitRoutes } from './direct-debit/routes.js'
+// end promises
+// dunning/ (policies, runs, sending)
+import { dunningCommands } from './dunning/commands.js'
 import { promiseAndPlanCommands } from './promises/commands.js'
 import { promiseAndPlanRoutes } from './promises/routes.js'
-
-// end promises
+import './dunning/errors.js'
+import { dunningJobs } from './dunning/jobs.js'
+import { dunningRoutes } from './dunning/routes.js'
 
 // Collections and disputes (issue 7). Each part registers its own routes, commands and jobs
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
@@ -17,6 +21,14 @@ export {
   collectionsAfterPayments,
   collectionsAfterReturn,
 } from './direct-debit/cash-application.js'
+// dunning/
+export {
+  fileMessagingProvider,
+  type MessagingProvider,
+  MessagingRejected,
+} from './dunning/messaging.js'
+export { type DunningRun, runDunning } from './dunning/run.js'
+export { type DunningChannels, useDunningChannels } from './dunning/send.js'
 export * from './law/index.js'
 export { queueCustomerNotice } from './notices.js'
 export {
@@ -34,6 +46,8 @@ async function collectionsRoutes(app: FastifyInstance): Promise<void> {
   await promiseAndPlanRoutes(app)
   await directDebitRoutes(app)
   // end promises
+  // dunning/
+  await dunningRoutes(app)
 }
 
 export const collectionsModule: O2cModule = {
@@ -44,6 +58,11 @@ export const collectionsModule: O2cModule = {
     promiseAndPlanCommands(program, cli)
     directDebitCommands(program, cli)
     // end promises
+    // dunning/
+    dunningCommands(program, cli)
   },
-  jobs: {},
+  jobs: {
+    // dunning/
+    ...dunningJobs,
+  },
 }

@@ -16,6 +16,8 @@ import { deliveryJobs } from './jobs.js'
 import { deliveryRoutes } from './routes.js'
 import { type DeliveryWiring, wireDelivery } from './wiring.js'
 
+// Collections' dunning sends its e-mails through the same mailer (collections/dunning/).
+export { type Mail, type MailOutcome, type MailSettings, sendMail } from './mailer.js'
 export type { AccessPoint, AccessPointReceipt, ParticipantId, PeppolEnvelope } from './peppol.js'
 export { fileDropAccessPoint } from './peppol.js'
 export {
