@@ -39,6 +39,13 @@ export const permissions = [
   'audit.read',
   'webhooks.manage',
   'users.manage',
+  // collections (issue 7), part disputes/worklist: the collector's worklist, timeline and
+  // calls; disputes opened and worked by collectors, resolved or rejected by a dispute manager.
+  'collections.read',
+  'collections.write',
+  'disputes.read',
+  'disputes.write',
+  'disputes.resolve',
 ] as const
 
 export type Permission = (typeof permissions)[number]
@@ -63,8 +70,26 @@ const matrix: Record<Role, readonly Permission[]> = {
     'ledger.write',
   ],
   // A collector sees the bank entries, to tell a customer who says they paid what arrived.
-  collector: ['credit.read', 'invoices.read', 'payments.read', 'bank.read'],
-  dispute_manager: ['credit.read', 'invoices.read', 'invoices.write'],
+  collector: [
+    'credit.read',
+    'invoices.read',
+    'payments.read',
+    'bank.read',
+    'collections.read',
+    'collections.write',
+    'disputes.read',
+    'disputes.write',
+  ],
+  // Resolving a dispute may issue a credit note; rejecting it resumes dunning.
+  dispute_manager: [
+    'credit.read',
+    'invoices.read',
+    'invoices.write',
+    'collections.read',
+    'disputes.read',
+    'disputes.write',
+    'disputes.resolve',
+  ],
   cash_application_specialist: [
     'invoices.read',
     'payments.read',
@@ -77,7 +102,13 @@ const matrix: Record<Role, readonly Permission[]> = {
     'cashapp.apply',
     'ledger.read',
   ],
-  recovery_specialist: ['credit.read', 'invoices.read', 'payments.read'],
+  recovery_specialist: [
+    'credit.read',
+    'invoices.read',
+    'payments.read',
+    'collections.read',
+    'disputes.read',
+  ],
 }
 
 const baseline: readonly Permission[] = ['customers.read', 'orders.read', 'shipments.read']
