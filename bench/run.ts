@@ -7,6 +7,7 @@ import { billingRun } from './billing-run.js'
 import { cashApply } from './cash-apply.js'
 import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
+import { collectionsWorklist } from './collections-worklist.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
@@ -33,6 +34,7 @@ const benchmarks: Benchmark[] = [
   remittance,
   cashApply,
   cashWorklist,
+  collectionsWorklist,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

@@ -195,11 +195,12 @@ describe('the worklist', () => {
   })
 
   test.each`
-    case                | row                                                                       | action
-    ${'held by a plan'} | ${{ actionableMinor: 0n, planActive: true, planNextDueOn: '2026-06-01' }} | ${'wait'}
-    ${'won’t pay'}      | ${{ payIntent: 'wont_pay' }}                                              | ${'escalate'}
-    ${'young, unknown'} | ${{ daysOverdue: 5, chanceOfPaying: 0.5 }}                                | ${'remind'}
-    ${'risk class E'}   | ${{ daysOverdue: 5, riskClass: 'E' }}                                     | ${'call'}
+    case                 | row                                                                       | action
+    ${'held by a plan'}  | ${{ actionableMinor: 0n, planActive: true, planNextDueOn: '2026-06-01' }} | ${'wait'}
+    ${'won’t pay'}       | ${{ payIntent: 'wont_pay' }}                                              | ${'escalate'}
+    ${'young, unknown'}  | ${{ daysOverdue: 5, chanceOfPaying: 0.5 }}                                | ${'remind'}
+    ${'young, punctual'} | ${{ daysOverdue: 5, chanceOfPaying: 0.9 }}                                | ${'wait'}
+    ${'risk class E'}    | ${{ daysOverdue: 5, riskClass: 'E' }}                                     | ${'call'}
   `('suggests $action when $case', ({ row, action }) => {
     const base: WorklistRow = {
       customerId: newId(),
