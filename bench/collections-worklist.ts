@@ -30,7 +30,7 @@ export const collectionsWorklist: Benchmark = {
   },
 }
 
-async function arrange(ctx: Ctx, n: number): Promise<void> {
+export async function arrange(ctx: Ctx, n: number): Promise<void> {
   const t = ctx.tenantId
   await sql`insert into customer (tenant_id, id, number, legal_name, created_at, updated_at)
     select ${t}, md5('c' || i)::uuid, 'C' || i, 'Customer ' || i || ' B.V.', now(), now()
