@@ -70,7 +70,7 @@ export async function arrange(ctx: Ctx, n: number): Promise<void> {
     from generate_series(3, ${n}, 10) i`.execute(ctx.db)
   await sql`insert into credit_profile (tenant_id, customer_id, currency, risk_class,
       created_at, updated_at)
-    select ${t}, md5('c' || i)::uuid, 'EUR', (array['A','B','C','D','E'])[1 + i % 5], now(), now()
+    select ${t}, md5('c' || i)::uuid, 'EUR', (array['A','B','C','D','E'])[1 + (i / 5) % 5], now(), now()
     from generate_series(1, ${n}, 5) i`.execute(ctx.db)
   await sql`insert into payment_behaviour (tenant_id, id, customer_id, as_of,
       invoices_paid_count, invoices_paid_late_count, average_days_late, open_overdue_minor,

@@ -63,7 +63,6 @@ export async function addDisputeAttachment(
   disputeId: string,
   file: NewAttachment,
 ): Promise<DisputeAttachmentSummary> {
-  checkAttachment(file)
   if (!isUuid(disputeId)) throw notFound('dispute', disputeId)
   const dispute = await ctx.db
     .selectFrom('dispute')
@@ -73,6 +72,7 @@ export async function addDisputeAttachment(
     .forUpdate()
     .executeTakeFirst()
   if (!dispute) throw notFound('dispute', disputeId)
+  checkAttachment(file)
   if (!(activeDisputeStatuses as readonly string[]).includes(dispute.status)) {
     throw domainError(
       'collections.dispute_transition_not_allowed',
