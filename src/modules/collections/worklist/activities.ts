@@ -52,6 +52,15 @@ export async function recordActivity(
   customerId: string,
   input: ActivityInput,
 ): Promise<Activity> {
+  // The customer first: another tenant's id is not found, whatever the body says.
+  if (!isUuid(customerId)) throw notFound('customer', customerId)
+  const customer = await ctx.db
+    .selectFrom('customer')
+    .select('id')
+    .where('tenantId', '=', ctx.tenantId)
+    .where('id', '=', customerId)
+    .executeTakeFirst()
+  if (!customer) throw notFound('customer', customerId)
   const issues: FieldIssue[] = []
   const note = input.note?.trim() || null
   if (input.kind === 'call' && !input.outcome) {
@@ -65,14 +74,6 @@ export async function recordActivity(
     issues.push({ field: 'note', message: `at most ${noteLengthMax} characters` })
   }
   if (issues.length > 0) throw invalid(issues)
-  if (!isUuid(customerId)) throw notFound('customer', customerId)
-  const customer = await ctx.db
-    .selectFrom('customer')
-    .select('id')
-    .where('tenantId', '=', ctx.tenantId)
-    .where('id', '=', customerId)
-    .executeTakeFirst()
-  if (!customer) throw notFound('customer', customerId)
   if (input.invoiceId) {
     const invoice = isUuid(input.invoiceId)
       ? await ctx.db
