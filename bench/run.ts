@@ -7,6 +7,7 @@ import { billingRun } from './billing-run.js'
 import { cashApply } from './cash-apply.js'
 import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
+import { collectionsReview } from './collections-review.js'
 import { collectionsWorklist } from './collections-worklist.js'
 import { customersImport } from './customers-import.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -35,6 +36,7 @@ const benchmarks: Benchmark[] = [
   cashApply,
   cashWorklist,
   collectionsWorklist,
+  collectionsReview,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

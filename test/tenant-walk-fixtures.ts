@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify'
+import { addDays, calendarDateAt } from '../src/core/dates.js'
 import { importAndApplyStatements } from '../src/modules/cashapp/import-and-apply.js'
 import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/cashapp/index.js'
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
+import { createDirectDebitBatch } from '../src/modules/collections/direct-debit/batch.js'
+import { addMandate } from '../src/modules/collections/direct-debit/mandates.js'
+import { createPaymentPlan } from '../src/modules/collections/plans/plans.js'
+import { makePromise } from '../src/modules/collections/promises/promises.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
 import {
   arrangeBillingSettings,
@@ -302,6 +307,44 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     )
     return id
   },
+  // collections (promises, plans, direct debit): a promise, a plan, a mandate and a batch of B,
+  // each on a fresh issued invoice of B.
+  '/v1/promises-to-pay/{id}': async (b) => {
+    const invoice = await issuedInvoice(b)
+    return b.tenant.run(async (ctx) => {
+      const { id } = await makePromise(ctx, {
+        customerId: invoice.customerId,
+        invoiceIds: [invoice.id],
+        amountMinor: 100n,
+        promisedOn: calendarDateAt(ctx.now, ctx.timeZone),
+        channel: 'phone',
+      })
+      return id
+    })
+  },
+  '/v1/payment-plans/{id}': async (b) => {
+    const invoice = await issuedInvoice(b)
+    return b.tenant.run(async (ctx) => {
+      const { id } = await createPaymentPlan(ctx, {
+        customerId: invoice.customerId,
+        invoiceIds: [invoice.id],
+        instalments: [{ dueOn: calendarDateAt(ctx.now, ctx.timeZone), amountMinor: 1210n }],
+        source: 'collector',
+      })
+      return id
+    })
+  },
+  '/v1/sepa-mandates/{id}': async (b) => (await mandatedInvoice(b)).mandateId,
+  '/v1/direct-debit-batches/{id}': async (b) => {
+    await mandatedInvoice(b)
+    return b.tenant.run(async (ctx) => {
+      const batch = await createDirectDebitBatch(ctx, {
+        collectionDate: addDays(calendarDateAt(ctx.now, ctx.timeZone), 60),
+        creditorId: 'NL69ZZZ123456780000',
+      })
+      return batch.id
+    })
+  },
 }
 
 /** An open dispute of B on a new issued invoice of B. */
@@ -315,11 +358,28 @@ async function openedDispute(b: TenantB): Promise<{ id: string }> {
   })
 }
 
+let mandateCounter = 0
+
+/** An issued invoice of B whose customer has an active SEPA mandate. */
+async function mandatedInvoice(b: TenantB): Promise<{ id: string; mandateId: string }> {
+  const invoice = await issuedInvoice(b)
+  return b.tenant.run(async (ctx) => {
+    const mandate = await addMandate(ctx, {
+      customerId: invoice.customerId,
+      mandateReference: `WALK-${++mandateCounter}-${crypto.randomUUID().slice(0, 8)}`,
+      iban: 'NL91ABNA0417164300',
+      debtorName: 'Walk BV',
+      signedOn: calendarDateAt(ctx.now, ctx.timeZone),
+    })
+    return { id: invoice.id, mandateId: mandate.id }
+  })
+}
+
 let customerCounter = 0
 let accountCounter = 0
 
 /** An issued invoice of 12.10 in B, made through invoicing's services. */
-async function issuedInvoice(b: TenantB): Promise<{ id: string }> {
+async function issuedInvoice(b: TenantB): Promise<{ id: string; customerId: string }> {
   return b.tenant.run(async (ctx) => {
     await arrangeBillingSettings(ctx)
     const customer = await arrangeCustomer(ctx)

@@ -34,15 +34,17 @@ export const permissions = [
   'bank.read',
   'bank.import',
   'cashapp.apply',
+  // Collections (issue 7): promises, plans, pay intent, mandates, direct debit.
+  'collections.read',
+  'collections.write',
   'ledger.read',
   'ledger.write',
   'audit.read',
   'webhooks.manage',
   'users.manage',
-  // collections (issue 7), part disputes/worklist: the collector's worklist, timeline and
-  // calls; disputes opened and worked by collectors, resolved or rejected by a dispute manager.
-  'collections.read',
-  'collections.write',
+  // Disputes (issue 7): opened and worked by collectors, resolved or rejected (which may issue a
+  // credit note) by a dispute manager. collections.read/write above also cover the worklist,
+  // the customer timeline and calls.
   'disputes.read',
   'disputes.write',
   'disputes.resolve',

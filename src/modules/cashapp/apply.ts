@@ -5,6 +5,7 @@ import { isUuid, newId } from '../../core/ids.js'
 import { currencyExponent, formatAmount, parseAmount } from '../../core/money.js'
 import type { Ctx } from '../../db/context.js'
 import { type AuditEntry, recordAudit, recordAuditBatch } from '../audit/index.js'
+import { collectionsAfterPayments, collectionsAfterReturn } from '../collections/index.js'
 import {
   type BulkSettlementInput,
   lockOpenAmounts,
@@ -616,6 +617,12 @@ async function applyPlanned(
       await recordAuditBatch(ctx, audits.slice(start, start + rowsPerStatement))
     }
   })
+  // Collections (issue 7): a promise to pay or payment plan on these invoices closes itself
+  // when this cash keeps it (instalments fill, a paid plan completes), and a direct debit whose
+  // invoice is now paid counts as collected; in this transaction, set-based.
+  await timed(timings, 'collections', () =>
+    collectionsAfterPayments(ctx, [...new Set(settlements.map((s) => s.invoiceId))]),
+  )
   return applicationIds
 }
 
@@ -692,6 +699,11 @@ async function undoReturned(
   transaction: BankEntry,
 ): Promise<boolean> {
   const returnLike = isReturn(transaction)
+  // Collections (issue 7): a direct debit of ours that came back, found by the end-to-end id
+  // o2c gave it in the pain.008, is marked returned so that the dunning run sees it again.
+  if (returnLike && result.endToEndId) {
+    await collectionsAfterReturn(ctx, result.endToEndId, result.returnReason)
+  }
   const tiers = [
     result.endToEndId ? sql`t.end_to_end_id = ${result.endToEndId}` : undefined,
     returnLike && result.mandateId

@@ -272,6 +272,22 @@ from jsonb_to_recordset($2::jsonb)
 as r(cash_application_id uuid, line_no int, kind text, invoice_id uuid,
 amount_minor text, settlement_id uuid)
 
+select distinct 'promise' as kind, h.promise_id as id
+from unnest($1::uuid[]) as g(id)
+join promise_to_pay_item h on h.tenant_id = $2 and h.invoice_id = g.id
+join promise_to_pay p on p.tenant_id = h.tenant_id and p.id = h.promise_id
+where p.status = 'active'
+union
+select distinct 'plan' as kind, h.plan_id as id
+from unnest($3::uuid[]) as g(id)
+join payment_plan_item h on h.tenant_id = $4 and h.invoice_id = g.id
+join payment_plan p on p.tenant_id = h.tenant_id and p.id = h.plan_id
+where p.status = 'active'
+
+select d.invoice_id from unnest($1::uuid[]) as g(id)
+join direct_debit_item d on d.tenant_id = $2 and d.invoice_id = g.id
+where d.status = 'submitted'
+
 update bank_entry e set status = s.status, matched_at = $1::timestamptz,
 matched_by = $2
 from (
