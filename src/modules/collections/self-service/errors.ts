@@ -3,10 +3,6 @@ import { registerErrors } from '../../../core/errors.js'
 // The expected failures of self-service on the pay page (self-service.ts). The customer sees
 // them as a message on the form, in their language; the codes are in the log and docs.
 export const selfServiceErrors = registerErrors({
-  'collections.promise_beyond_limit': {
-    status: 422,
-    title: 'The promised date is further ahead than the pay page allows',
-  },
   'collections.plan_not_offered': {
     status: 422,
     title: 'That payment plan is not offered for this invoice',

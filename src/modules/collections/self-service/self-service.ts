@@ -13,7 +13,6 @@ import {
 } from '../../payments/index.js'
 import { addDisputeAttachment, type NewAttachment } from '../disputes/attachments.js'
 import { activeDisputedMinor, openDispute } from '../disputes/disputes.js'
-import { queueCustomerNotice } from '../notices.js'
 import { createPaymentPlan, type InstalmentInput, planOffers } from '../plans/plans.js'
 import { makePromise } from '../promises/promises.js'
 import type { DisputeCategory } from '../tables.js'
@@ -175,7 +174,10 @@ export function normalisedAmount(text: string): string {
   return trimmed
 }
 
-/** A promise by a date within the tenant's limit (promise_max_days), for at most what is open. */
+/**
+ * A promise by a date within the tenant's limit (promise_max_days), for at most what is open;
+ * makePromise records it and queues the customer's confirmation.
+ */
 export async function promiseFromPayPage(
   ctx: Ctx,
   invoice: SelfServiceInvoice,
@@ -185,25 +187,8 @@ export async function promiseFromPayPage(
   if (amountMinor === undefined || amountMinor <= 0n) {
     throw invalid([{ field: 'amount', message: 'must be an amount more than zero' }])
   }
-  if (amountMinor > invoice.openMinor) {
-    throw invalid([
-      {
-        field: 'amount',
-        message: `is more than the ${formatAmount(invoice.openMinor, invoice.currency)} open`,
-      },
-    ])
-  }
-  const latest = addDays(invoice.today, invoice.promiseMaxDays)
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.promisedOn) || form.promisedOn < invoice.today) {
-    throw invalid([{ field: 'promised_on', message: `a date from ${invoice.today}` }])
-  }
-  if (form.promisedOn > latest) {
-    throw domainError(
-      'collections.promise_beyond_limit',
-      `promised_on: at most ${invoice.promiseMaxDays} days ahead (${latest}) on the pay page`,
-      { field: 'promised_on', latest },
-    )
-  }
+  // Not in the past, not above what is open, not beyond promise_max_days on the pay page:
+  // makePromise checks these for every channel (collections.promise_too_far and its kin).
   const made = await makePromise(ctx, {
     customerId: invoice.customerId,
     invoiceIds: [invoice.invoiceId],
@@ -211,13 +196,6 @@ export async function promiseFromPayPage(
     promisedOn: form.promisedOn,
     channel: 'pay_page',
   })
-  await confirmOnce(
-    ctx,
-    invoice,
-    'promise_confirmed',
-    made.id,
-    promiseNotice(invoice, amountMinor, form.promisedOn),
-  )
   return {
     id: made.id,
     amount: formatAmount(amountMinor, invoice.currency),
@@ -255,75 +233,5 @@ export async function planFromPayPage(
     instalments: chosen.instalments,
     source: 'pay_page',
   })
-  await confirmOnce(
-    ctx,
-    invoice,
-    'plan_confirmed',
-    plan.id,
-    planNotice(invoice, chosen.instalments),
-  )
   return { id: plan.id, instalments: chosen.instalments }
-}
-
-/**
- * The customer's notice of a promise or plan made here. promises/ and plans/ may queue their
- * own confirmation; one is enough, so this one is queued only when theirs is not there.
- */
-async function confirmOnce(
-  ctx: Ctx,
-  invoice: SelfServiceInvoice,
-  kind: 'promise_confirmed' | 'plan_confirmed',
-  _recordId: string,
-  notice: { subject: string; text: string },
-): Promise<void> {
-  const queued = await ctx.db
-    .selectFrom('collectionActivity')
-    .select('id')
-    .where('tenantId', '=', ctx.tenantId)
-    .where('customerId', '=', invoice.customerId)
-    .where('kind', '=', 'confirmation')
-    .where('outcome', '=', kind)
-    .where('occurredAt', '=', ctx.now)
-    .executeTakeFirst()
-  if (queued) return
-  await queueCustomerNotice(ctx, {
-    customerId: invoice.customerId,
-    kind,
-    invoiceId: invoice.invoiceId,
-    ...notice,
-  })
-}
-
-function promiseNotice(invoice: SelfServiceInvoice, amountMinor: bigint, on: string) {
-  const amount = `${invoice.currency} ${formatAmount(amountMinor, invoice.currency)}`
-  return invoice.language === 'nl'
-    ? {
-        subject: `Uw betaalbelofte voor factuur ${invoice.number}`,
-        text: `U heeft beloofd ${amount} te betalen op uiterlijk ${on}. Tot die dag sturen we geen herinneringen.`,
-      }
-    : {
-        subject: `Your promise to pay invoice ${invoice.number}`,
-        text: `You promised to pay ${amount} by ${on}. We will not send reminders until then.`,
-      }
-}
-
-function planNotice(invoice: SelfServiceInvoice, instalments: readonly InstalmentInput[]) {
-  const lines = instalments
-    .map((i) => `${i.dueOn}: ${invoice.currency} ${formatAmount(i.amountMinor, invoice.currency)}`)
-    .join('\n')
-  return invoice.language === 'nl'
-    ? {
-        subject: `Uw betalingsregeling voor factuur ${invoice.number}`,
-        text: `U betaalt in ${instalments.length} termijnen:\n${lines}`,
-      }
-    : {
-        subject: `Your payment plan for invoice ${invoice.number}`,
-        text: `You pay in ${instalments.length} instalments:\n${lines}`,
-      }
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
 }
