@@ -185,14 +185,12 @@ function summaryOf(e: Omit<TimelineEntry, 'summary'>): string {
     case 'dunning':
       return `${e.what.replaceAll('_', ' ')} by ${d.channel} (step ${d.step}, ${d.items} item(s), ${amount} open): ${d.status}`
     case 'activity':
-      return [
-        e.what,
-        d.outcome ? `(${d.outcome})` : '',
-        d.task_status ? `[${d.task_status}]` : '',
-        d.note ? `: ${d.note}` : '',
-      ]
-        .filter(Boolean)
-        .join(' ')
+      return (
+        e.what +
+        (d.outcome ? ` (${d.outcome})` : '') +
+        (d.task_status ? ` [${d.task_status}]` : '') +
+        (d.note ? `: ${d.note}` : '')
+      )
     case 'promise':
       return `promise to pay ${amount} by ${d.promised_on} via ${d.channel}: ${e.what}`
     case 'plan':
