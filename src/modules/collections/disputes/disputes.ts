@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { calendarDateAt } from '../../../core/dates.js'
+import { addDays, calendarDateAt } from '../../../core/dates.js'
 import { domainError, type FieldIssue, invalid, notFound } from '../../../core/errors.js'
 import { isUuid, newId } from '../../../core/ids.js'
 import {
@@ -158,7 +158,7 @@ export async function openDispute(ctx: Ctx, input: OpenDisputeInput): Promise<Di
   }
   const owner = input.owner ? await checkOwner(ctx, input.owner) : null
   const openedOn = calendarDateAt(ctx.now, ctx.timeZone)
-  const slaDueOn = addDaysTo(openedOn, await slaDays(ctx, input.category))
+  const slaDueOn = addDays(openedOn, await slaDays(ctx, input.category))
   const number = await nextDisputeNumber(ctx, Number(openedOn.slice(0, 4)))
 
   const id = newId()
@@ -371,12 +371,6 @@ async function slaDays(ctx: Ctx, category: DisputeCategory): Promise<number> {
   return typeof days === 'number' && Number.isInteger(days) && days >= 0
     ? days
     : disputeSlaDaysDefault[category]
-}
-
-function addDaysTo(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
 }
 
 /** D-YYYY-NNNNN: the next number of the year for this tenant (unique; gaps allowed). */

@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { addDays } from '../../../core/dates.js'
 import { DomainError } from '../../../core/errors.js'
 import { isUuid } from '../../../core/ids.js'
 import { formatAmount } from '../../../core/money.js'
@@ -293,9 +294,7 @@ function selfServicePages(app: FastifyInstance): void {
 }
 
 function latestPromise(invoice: SelfServiceInvoice): string {
-  const d = new Date(`${invoice.today}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + invoice.promiseMaxDays)
-  return d.toISOString().slice(0, 10)
+  return addDays(invoice.today, invoice.promiseMaxDays)
 }
 
 function plainFields(body: unknown): Record<string, string> {
