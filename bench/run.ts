@@ -8,6 +8,7 @@ import { cashApply } from './cash-apply.js'
 import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { collectionsReview } from './collections-review.js'
+import { collectionsWorklist } from './collections-worklist.js'
 import { customersImport } from './customers-import.js'
 import { dunningRun } from './dunning-run.js'
 import { einvoiceRender } from './einvoice-render.js'
@@ -35,6 +36,7 @@ const benchmarks: Benchmark[] = [
   remittance,
   cashApply,
   cashWorklist,
+  collectionsWorklist,
   collectionsReview,
   dunningRun,
 ]

@@ -280,6 +280,59 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     bodies: { POST: { step: 'delivered', channel: 'email', detail: {} } },
   },
 
+  // collections, disputes: an open dispute of B on an issued invoice of B (its investigate,
+  // resolve, reject, withdraw, assign and attachments routes are served by the same key).
+  '/v1/disputes/{id}': {
+    create: async (b) => (await openedDispute(b)).id,
+    bodies: {
+      POST: {
+        note: 'walk',
+        owner: null,
+        root_cause: 'walk',
+        resolution_note: 'walk',
+        file_name: 'walk.txt',
+        content_type: 'text/plain',
+        content_base64: 'd2Fsaw==',
+      },
+      PATCH: { owner: null },
+    },
+  },
+  '/v1/disputes/{id}/attachments/{attachmentId}': async (b) => {
+    const dispute = await openedDispute(b)
+    const file = await b.api('POST', `/v1/disputes/${dispute.id}/attachments`, {
+      file_name: 'walk.txt',
+      content_type: 'text/plain',
+      content_base64: 'd2Fsaw==',
+    })
+    return { id: dispute.id, attachmentId: file.id }
+  },
+  // collections, worklist: an open collector task of B ('/v1/customers/{id}/timeline' and
+  // '/activities' are served by '/v1/customers/{id}').
+  '/v1/collection-tasks/{id}': async (b) => {
+    const customer = await newCustomer(b)
+    const id = crypto.randomUUID()
+    await b.tenant.run((ctx) =>
+      ctx.db
+        .insertInto('collectionActivity')
+        .values({
+          tenantId: ctx.tenantId,
+          id,
+          customerId: customer.id,
+          kind: 'task',
+          outcome: null,
+          note: 'walk',
+          taskStatus: 'open',
+          dueOn: null,
+          assignedTo: null,
+          messageId: null,
+          invoiceId: null,
+          occurredAt: ctx.now,
+          recordedBy: 'walk',
+        })
+        .execute(),
+    )
+    return id
+  },
   // collections (promises, plans, direct debit): a promise, a plan, a mandate and a batch of B,
   // each on a fresh issued invoice of B.
   '/v1/promises-to-pay/{id}': async (b) => {
@@ -318,6 +371,17 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
       return batch.id
     })
   },
+}
+
+/** An open dispute of B on a new issued invoice of B. */
+async function openedDispute(b: TenantB): Promise<{ id: string }> {
+  const invoice = await issuedInvoice(b)
+  return b.api('POST', '/v1/disputes', {
+    invoice_id: invoice.id,
+    category: 'other',
+    amount: '1.00',
+    description: 'tenant walk',
+  })
 }
 
 let mandateCounter = 0

@@ -42,6 +42,12 @@ export const permissions = [
   'audit.read',
   'webhooks.manage',
   'users.manage',
+  // Disputes (issue 7): opened and worked by collectors, resolved or rejected (which may issue a
+  // credit note) by a dispute manager. collections.read/write above also cover the worklist,
+  // the customer timeline and calls.
+  'disputes.read',
+  'disputes.write',
+  'disputes.resolve',
 ] as const
 
 export type Permission = (typeof permissions)[number]
@@ -73,8 +79,19 @@ const matrix: Record<Role, readonly Permission[]> = {
     'bank.read',
     'collections.read',
     'collections.write',
+    'disputes.read',
+    'disputes.write',
   ],
-  dispute_manager: ['credit.read', 'invoices.read', 'invoices.write', 'collections.read'],
+  // Resolving a dispute may issue a credit note; rejecting it resumes dunning.
+  dispute_manager: [
+    'credit.read',
+    'invoices.read',
+    'invoices.write',
+    'collections.read',
+    'disputes.read',
+    'disputes.write',
+    'disputes.resolve',
+  ],
   cash_application_specialist: [
     'invoices.read',
     'payments.read',
@@ -87,7 +104,13 @@ const matrix: Record<Role, readonly Permission[]> = {
     'cashapp.apply',
     'ledger.read',
   ],
-  recovery_specialist: ['credit.read', 'invoices.read', 'payments.read', 'collections.read'],
+  recovery_specialist: [
+    'credit.read',
+    'invoices.read',
+    'payments.read',
+    'collections.read',
+    'disputes.read',
+  ],
 }
 
 const baseline: readonly Permission[] = ['customers.read', 'orders.read', 'shipments.read']

@@ -1,27 +1,28 @@
+import type { Command } from 'commander'
 import type { FastifyInstance } from 'fastify'
-import type { O2cModule } from '../../platform.js'
-// promises/, plans/, direct-debit/ (helper "promises")
+import type { CliContext, O2cModule } from '../../platform.js'
 import { directDebitCommands } from './direct-debit/commands.js'
 import { directDebitRoutes } from './direct-debit/routes.js'
-// end promises
-// dunning/ (policies, runs, sending)
+import { disputeCommands } from './disputes/commands.js'
+import { disputeRoutes } from './disputes/routes.js'
 import { dunningCommands } from './dunning/commands.js'
-import { promiseAndPlanCommands } from './promises/commands.js'
-import { promiseAndPlanRoutes } from './promises/routes.js'
 import './dunning/errors.js'
 import { dunningJobs } from './dunning/jobs.js'
 import { dunningRoutes } from './dunning/routes.js'
+import { promiseAndPlanCommands } from './promises/commands.js'
+import { promiseAndPlanRoutes } from './promises/routes.js'
+import { selfServicePublicRoutes } from './self-service/public-routes.js'
+import { worklistCommands } from './worklist/commands.js'
+import { worklistRoutes } from './worklist/routes.js'
 
 // Collections and disputes (issue 7). Each part registers its own routes, commands and jobs
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
 
 export * from './contracts.js'
-// promises/, plans/, direct-debit/ (helper "promises"): the services other modules call.
 export {
   collectionsAfterPayments,
   collectionsAfterReturn,
 } from './direct-debit/cash-application.js'
-// dunning/
 export {
   fileMessagingProvider,
   type MessagingProvider,
@@ -42,27 +43,31 @@ export { reviewAfterPayments, reviewPromisesAndPlans } from './promises/review.j
 export * from './tables.js'
 
 async function collectionsRoutes(app: FastifyInstance): Promise<void> {
-  // promises/, plans/, direct-debit/ (helper "promises")
+  // Disputes are their own plugin: they register multipart for attachments.
+  await app.register(disputeRoutes)
+  await worklistRoutes(app)
   await promiseAndPlanRoutes(app)
   await directDebitRoutes(app)
-  // end promises
-  // dunning/
   await dunningRoutes(app)
+}
+
+function collectionsCommands(program: Command, cli: CliContext): void {
+  dunningCommands(program, cli)
+  disputeCommands(program, cli)
+  worklistCommands(program, cli)
+  promiseAndPlanCommands(program, cli)
+  directDebitCommands(program, cli)
+}
+
+// The customer's own acts on the pay page: /pay/{token}/dispute|promise|plan.
+async function collectionsPublicRoutes(app: FastifyInstance): Promise<void> {
+  await selfServicePublicRoutes(app)
 }
 
 export const collectionsModule: O2cModule = {
   name: 'collections',
   routes: collectionsRoutes,
-  commands: (program, cli) => {
-    // promises/, plans/, direct-debit/ (helper "promises")
-    promiseAndPlanCommands(program, cli)
-    directDebitCommands(program, cli)
-    // end promises
-    // dunning/
-    dunningCommands(program, cli)
-  },
-  jobs: {
-    // dunning/
-    ...dunningJobs,
-  },
+  publicRoutes: collectionsPublicRoutes,
+  commands: collectionsCommands,
+  jobs: { ...dunningJobs },
 }

@@ -326,10 +326,18 @@ export type CollectionsTables = {
   disputeLine: {
     tenantId: string
     disputeId: string
-    invoiceLineId: string
+    /** The invoice line by its key (invoice, line number): 0026. */
+    invoiceId: string
+    lineNumber: number
     disputedMinor: Int8
     /** numeric(18,6) as a string. */
     quantity: string | null
+  }
+  /** 0026: the last dispute number given per tenant and year. */
+  disputeNumberCounter: {
+    tenantId: string
+    year: number
+    lastNumber: number
   }
   disputeAttachment: {
     tenantId: string

@@ -16,11 +16,22 @@ export {
   handleProviderWebhook,
   type ProviderSettings,
   paymentProviderSettings,
+  publicScope,
   startCheckout,
   type WebhookOutcome,
 } from './checkout.js'
 export { mollieProvider } from './mollie.js'
-export { payPageUrl, rotatePayLinkSecret } from './pay-link.js'
+export {
+  isGenuinePayToken,
+  type PayToken,
+  payPageToken,
+  payPageUrl,
+  readPayToken,
+  rotatePayLinkSecret,
+} from './pay-link.js'
+// The pay page's public side for collections' self-service (/pay/<token>/dispute|promise|
+// plan): the same token check, the same tenant scope, the same not-found page.
+export { notFoundHtml } from './pay-page-html.js'
 export type {
   NewProviderPayment,
   PaymentProvider,

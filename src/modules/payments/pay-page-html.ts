@@ -33,6 +33,10 @@ const labels = {
       'Deze factuur kan niet online betaald worden. Maak het bedrag over naar de rekening op de factuur.',
     back: 'Terug naar de factuur',
     pdf: 'Factuur downloaden (PDF)',
+    selfService: 'Kunt u niet (alles) betalen, of klopt er iets niet?',
+    dispute: 'Ik ben het niet eens met deze factuur',
+    promise: 'Ik betaal later: betaalbelofte doen',
+    plan: 'Betalen in termijnen',
   },
   en: {
     title: (n: string) => `Pay invoice ${n}`,
@@ -60,6 +64,10 @@ const labels = {
       'This invoice cannot be paid online. Please transfer the amount to the account on the invoice.',
     back: 'Back to the invoice',
     pdf: 'Download the invoice (PDF)',
+    selfService: 'Cannot pay (all of) it now, or is something wrong?',
+    dispute: 'I disagree with this invoice',
+    promise: 'I will pay later: promise a date',
+    plan: 'Pay in instalments',
   },
 } as const
 
@@ -92,7 +100,8 @@ ${
 </form>`
     : ''
 }
-${page.bank ? bankSection(page, t, money) : ''}`
+${page.bank ? bankSection(page, t, money) : ''}
+${selfServiceSection(t, selfPath)}`
 }`
   return document(page.language, t.title(page.number), body)
 }
@@ -120,6 +129,16 @@ ${
       )}"><figcaption>${escapeHtml(t.qr)}</figcaption></figure>`
     : ''
 }
+</section>`
+}
+
+// Served by collections (self-service/public-routes.ts) under the same token path.
+function selfServiceSection(t: (typeof labels)[Language], selfPath: string): string {
+  const link = (path: string, text: string) =>
+    `<li><a href="${escapeHtml(selfPath)}/${path}">${escapeHtml(text)}</a></li>`
+  return `<section aria-labelledby="self-service">
+<h2 id="self-service">${escapeHtml(t.selfService)}</h2>
+<ul>${link('dispute', t.dispute)}${link('promise', t.promise)}${link('plan', t.plan)}</ul>
 </section>`
 }
 

@@ -7,6 +7,7 @@ import { isUuid } from '../../../core/ids.js'
 import { formatAmount, parseAmount } from '../../../core/money.js'
 import type { Ctx } from '../../../db/context.js'
 import type { CliContext } from '../../../platform.js'
+import { collectionsCommand, customerIdOf } from '../cli.js'
 import {
   cancelPaymentPlan,
   createPaymentPlan,
@@ -28,14 +29,6 @@ import { planToApi, promiseToApi } from './routes.js'
 // `o2c collections promise make|list|cancel`, `o2c collections plan create|list|show|cancel`
 // and `o2c collections report pay-intent`: the same services as /v1/promises-to-pay,
 // /v1/payment-plans and /v1/reports/pay-intent. Customers and invoices by id or number.
-
-/** The `collections` command, made by whichever part of collections registers first. */
-export function collectionsCommand(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === 'collections') ??
-    program.command('collections').description('Collections: dunning, promises, plans, disputes')
-  )
-}
 
 export function promiseAndPlanCommands(program: Command, cli: CliContext): void {
   const collections = collectionsCommand(program)
@@ -300,17 +293,6 @@ function planLines(p: ReturnType<typeof planToApi>): string[] {
 }
 
 /** A customer by id or number. */
-export async function customerIdOf(ctx: Ctx, text: string): Promise<string> {
-  const row = await ctx.db
-    .selectFrom('customer')
-    .select('id')
-    .where('tenantId', '=', ctx.tenantId)
-    .where(isUuid(text) ? 'id' : 'number', '=', text)
-    .executeTakeFirst()
-  if (!row) throw notFound('customer', text)
-  return row.id
-}
-
 /** Invoices by id or number (comma-separated), in the order given. */
 async function invoicesOf(ctx: Ctx, list: string): Promise<{ id: string; currency: string }[]> {
   const texts = list

@@ -1,0 +1,28 @@
+import type { Command } from 'commander'
+import { notFound } from '../../core/errors.js'
+import { isUuid } from '../../core/ids.js'
+import type { Ctx } from '../../db/context.js'
+
+// What the command lines of the parts of collections share.
+
+/** The `collections` command, made by whichever part of collections registers first. */
+export function collectionsCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'collections') ??
+    program
+      .command('collections')
+      .description('Collections: promises, plans, direct debit, the worklist and timelines')
+  )
+}
+
+/** A customer named on the command line by id or number. */
+export async function customerIdOf(ctx: Ctx, text: string): Promise<string> {
+  const row = await ctx.db
+    .selectFrom('customer')
+    .select('id')
+    .where('tenantId', '=', ctx.tenantId)
+    .where(isUuid(text) ? 'id' : 'number', '=', text)
+    .executeTakeFirst()
+  if (!row) throw notFound('customer', text)
+  return row.id
+}
