@@ -20,5 +20,10 @@ export {
   newPdf,
   type Pdf,
 } from './layout.js'
-export type { CustomerStatement, StatementOpenItem, StatementPayment } from './statement.js'
+export type {
+  CustomerStatement,
+  StatementCharge,
+  StatementOpenItem,
+  StatementPayment,
+} from './statement.js'
 export { renderStatementPdf } from './statement-pdf.js'
