@@ -2,6 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import { importAndApplyStatements } from '../src/modules/cashapp/import-and-apply.js'
 import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/cashapp/index.js'
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
+import { buildPrintBatch } from '../src/modules/collections/index.js'
+import {
+  arrangeCustomerWithInvoices,
+  arrangeDunningMessage,
+} from '../src/modules/collections/messages/test-helpers.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
 import {
   arrangeBillingSettings,
@@ -248,7 +253,36 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     create: async (b) => (await issuedInvoice(b)).id,
     bodies: { POST: { step: 'delivered', channel: 'email', detail: {} } },
   },
+
+  // collections, messages/: a template of B's own (a key o2c does not ship, so A has none of
+  // it), and a dunning run of B with a letter and its print batch.
+  '/v1/dunning-templates/{id}': {
+    create: async (b) => {
+      const id = `walk_b_${crypto.randomUUID().slice(0, 8)}.nl.business.sms`
+      await b.api('PUT', `/v1/dunning-templates/${id}`, { body: 'walk {{total}}' })
+      return id
+    },
+    bodies: { PUT: { subject: '', body: 'walk' } },
+  },
+  '/v1/dunning-runs/{id}/print-batch': async (b) =>
+    b.tenant.run(async (ctx) => {
+      const runDate = `2026-0${4 + (++dunningRunCounter % 5)}-1${dunningRunCounter % 10}`
+      const { customer, invoices } = await arrangeCustomerWithInvoices(ctx, {}, [
+        { netMinor: 100_00n, issueDate: '2026-01-05' },
+      ])
+      const message = await arrangeDunningMessage(ctx, {
+        customer,
+        invoices,
+        runDate,
+        channel: 'letter',
+        templateKey: 'friendly_reminder',
+      })
+      await buildPrintBatch(ctx, message.runId)
+      return message.runId
+    }),
 }
+
+let dunningRunCounter = 0
 
 let customerCounter = 0
 let accountCounter = 0

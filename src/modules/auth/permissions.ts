@@ -34,6 +34,9 @@ export const permissions = [
   'bank.read',
   'bank.import',
   'cashapp.apply',
+  // Collections (issue 7): dunning templates, runs and their letters, charges.
+  'collections.read',
+  'collections.write',
   'ledger.read',
   'ledger.write',
   'audit.read',
@@ -63,8 +66,15 @@ const matrix: Record<Role, readonly Permission[]> = {
     'ledger.write',
   ],
   // A collector sees the bank entries, to tell a customer who says they paid what arrived.
-  collector: ['credit.read', 'invoices.read', 'payments.read', 'bank.read'],
-  dispute_manager: ['credit.read', 'invoices.read', 'invoices.write'],
+  collector: [
+    'credit.read',
+    'invoices.read',
+    'payments.read',
+    'bank.read',
+    'collections.read',
+    'collections.write',
+  ],
+  dispute_manager: ['credit.read', 'invoices.read', 'invoices.write', 'collections.read'],
   cash_application_specialist: [
     'invoices.read',
     'payments.read',
@@ -77,7 +87,7 @@ const matrix: Record<Role, readonly Permission[]> = {
     'cashapp.apply',
     'ledger.read',
   ],
-  recovery_specialist: ['credit.read', 'invoices.read', 'payments.read'],
+  recovery_specialist: ['credit.read', 'invoices.read', 'payments.read', 'collections.read'],
 }
 
 const baseline: readonly Permission[] = ['customers.read', 'orders.read', 'shipments.read']

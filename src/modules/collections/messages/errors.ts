@@ -22,8 +22,4 @@ export const messageErrors = registerErrors({
     status: 422,
     title: 'The 14-day letter does not meet art. 6:96 lid 6 BW; it is not rendered',
   },
-  'collections.message_not_letter': {
-    status: 422,
-    title: 'Only a letter message has a PDF',
-  },
 })

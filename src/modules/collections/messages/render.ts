@@ -112,7 +112,14 @@ export async function previewTemplate(ctx: Ctx, preview: TemplatePreview) {
     preview.text ??
     (await resolveTemplate(ctx, { key, language, audience, channel: preview.channel }))
   const rendered = await renderWith(ctx, data, key, text)
-  return { ...rendered, language, audience, itemCount: items.length, totalMinor: data.totalMinor }
+  return {
+    ...rendered,
+    language,
+    audience,
+    currency: customer.currency,
+    itemCount: items.length,
+    totalMinor: data.totalMinor,
+  }
 }
 
 async function customerIdOf(ctx: Ctx, idOrNumber: string): Promise<string> {
