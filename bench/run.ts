@@ -8,6 +8,7 @@ import { cashApply } from './cash-apply.js'
 import { cashWorklist } from './cash-worklist.js'
 import { cashappQuality } from './cashapp-quality.js'
 import { customersImport } from './customers-import.js'
+import { dunningLetters } from './dunning-letters.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
 import { invoicePdf } from './invoice-pdf.js'
@@ -33,6 +34,7 @@ const benchmarks: Benchmark[] = [
   remittance,
   cashApply,
   cashWorklist,
+  dunningLetters,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

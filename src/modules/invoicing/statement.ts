@@ -209,7 +209,9 @@ async function chargesAsOf(
 ): Promise<Array<StatementCharge & { currency: string }>> {
   const rows = await ctx.db
     .selectFrom('collectionCharge as c')
-    .innerJoin('invoice as i', 'i.id', 'c.invoiceId')
+    .innerJoin('invoice as i', (join) =>
+      join.onRef('i.tenantId', '=', 'c.tenantId').onRef('i.id', '=', 'c.invoiceId'),
+    )
     .select([
       'i.number',
       'c.kind',
@@ -219,6 +221,7 @@ async function chargesAsOf(
       'c.periodTo',
       'c.amountMinor',
     ])
+    .where('c.tenantId', '=', ctx.tenantId)
     .where('c.customerId', '=', customerId)
     .where('c.chargedOn', '<=', asOf)
     .orderBy('c.chargedOn')

@@ -125,11 +125,21 @@ export async function chargeCostsAndInterest(
 async function chargeItemsForUpdate(ctx: Ctx, messageIds: string[]): Promise<ChargeItem[]> {
   const rows = await ctx.db
     .selectFrom('dunningItemStep as s')
-    .innerJoin('dunningMessage as m', 'm.id', 's.messageId')
-    .innerJoin('dunningPolicy as p', 'p.id', 'm.policyId')
-    .innerJoin('customer as c', 'c.id', 'm.customerId')
-    .innerJoin('invoiceOpenItem as o', 'o.invoiceId', 's.invoiceId')
-    .leftJoin('dunningItem as d', 'd.invoiceId', 's.invoiceId')
+    .innerJoin('dunningMessage as m', (join) =>
+      join.onRef('m.tenantId', '=', 's.tenantId').onRef('m.id', '=', 's.messageId'),
+    )
+    .innerJoin('dunningPolicy as p', (join) =>
+      join.onRef('p.tenantId', '=', 'm.tenantId').onRef('p.id', '=', 'm.policyId'),
+    )
+    .innerJoin('customer as c', (join) =>
+      join.onRef('c.tenantId', '=', 'm.tenantId').onRef('c.id', '=', 'm.customerId'),
+    )
+    .innerJoin('invoiceOpenItem as o', (join) =>
+      join.onRef('o.tenantId', '=', 's.tenantId').onRef('o.invoiceId', '=', 's.invoiceId'),
+    )
+    .leftJoin('dunningItem as d', (join) =>
+      join.onRef('d.tenantId', '=', 's.tenantId').onRef('d.invoiceId', '=', 's.invoiceId'),
+    )
     .select([
       's.messageId',
       'm.customerId',
@@ -160,6 +170,7 @@ async function chargeItemsForUpdate(ctx: Ctx, messageIds: string[]): Promise<Cha
         'interestChargedThrough',
       ),
     ])
+    .where('s.tenantId', '=', ctx.tenantId)
     .where('s.messageId', 'in', messageIds)
     .orderBy('s.messageId')
     .orderBy('o.dueDate')
@@ -170,6 +181,7 @@ async function chargeItemsForUpdate(ctx: Ctx, messageIds: string[]): Promise<Cha
     await ctx.db
       .selectFrom('dunningItem')
       .select('invoiceId')
+      .where('tenantId', '=', ctx.tenantId)
       .where('invoiceId', 'in', invoiceIds)
       .orderBy('invoiceId')
       .forUpdate()

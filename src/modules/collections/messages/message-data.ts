@@ -74,8 +74,11 @@ type ItemRow = {
 export async function messageItems(ctx: Ctx, messageId: string): Promise<MessageItem[]> {
   const rows: ItemRow[] = await ctx.db
     .selectFrom('dunningItemStep as s')
-    .innerJoin('invoiceOpenItem as o', 'o.invoiceId', 's.invoiceId')
+    .innerJoin('invoiceOpenItem as o', (join) =>
+      join.onRef('o.tenantId', '=', 's.tenantId').onRef('o.invoiceId', '=', 's.invoiceId'),
+    )
     .select(['o.invoiceId', 'o.number', 'o.dueDate', 'o.openMinor', 'o.paymentReference'])
+    .where('s.tenantId', '=', ctx.tenantId)
     .where('s.messageId', '=', messageId)
     .orderBy('o.dueDate')
     .orderBy('o.number')
@@ -96,6 +99,7 @@ export async function customerOpenItems(
   const rows: ItemRow[] = await ctx.db
     .selectFrom('invoiceOpenItem as o')
     .select(['o.invoiceId', 'o.number', 'o.dueDate', 'o.openMinor', 'o.paymentReference'])
+    .where('o.tenantId', '=', ctx.tenantId)
     .where('o.customerId', '=', customerId)
     .where('o.currency', '=', currency)
     .where(sql<boolean>`o.open_minor > 0`)

@@ -45,7 +45,9 @@ export async function renderDunningMessage(ctx: Ctx, messageId: string): Promise
   if (!isUuid(messageId)) throw notFound('dunning_message', messageId)
   const message = await ctx.db
     .selectFrom('dunningMessage as m')
-    .innerJoin('dunningRun as r', 'r.id', 'm.runId')
+    .innerJoin('dunningRun as r', (join) =>
+      join.onRef('r.tenantId', '=', 'm.tenantId').onRef('r.id', '=', 'm.runId'),
+    )
     .select([
       'm.customerId',
       'm.channel',
@@ -55,6 +57,7 @@ export async function renderDunningMessage(ctx: Ctx, messageId: string): Promise
       'm.currency',
       'r.runDate',
     ])
+    .where('m.tenantId', '=', ctx.tenantId)
     .where('m.id', '=', messageId)
     .executeTakeFirst()
   if (!message) throw notFound('dunning_message', messageId)
@@ -227,6 +230,7 @@ export async function buildPrintBatch(
   const run = await ctx.db
     .selectFrom('dunningRun')
     .select(['id'])
+    .where('tenantId', '=', ctx.tenantId)
     .where('id', '=', runId)
     .forUpdate()
     .executeTakeFirst()
@@ -234,13 +238,17 @@ export async function buildPrintBatch(
   const existing = await ctx.db
     .selectFrom('dunningPrintBatch')
     .select(['id', 'letterCount'])
+    .where('tenantId', '=', ctx.tenantId)
     .where('runId', '=', runId)
     .executeTakeFirst()
   if (existing) return { batchId: existing.id, letterCount: existing.letterCount }
   const letters = await ctx.db
     .selectFrom('dunningMessage as m')
-    .innerJoin('customer as c', 'c.id', 'm.customerId')
+    .innerJoin('customer as c', (join) =>
+      join.onRef('c.tenantId', '=', 'm.tenantId').onRef('c.id', '=', 'm.customerId'),
+    )
     .select('m.id')
+    .where('m.tenantId', '=', ctx.tenantId)
     .where('m.runId', '=', runId)
     .where('m.channel', '=', 'letter')
     .orderBy('c.number')
@@ -275,6 +283,7 @@ export async function buildPrintBatch(
   await ctx.db
     .updateTable('dunningMessage')
     .set({ printBatchId: batchId })
+    .where('tenantId', '=', ctx.tenantId)
     .where('runId', '=', runId)
     .where('channel', '=', 'letter')
     .execute()
@@ -300,6 +309,7 @@ export async function printBatchPdf(ctx: Ctx, runId: string) {
   const batch = await ctx.db
     .selectFrom('dunningPrintBatch')
     .select(['id', 'letterCount', 'pdf', 'sha256', 'createdAt'])
+    .where('tenantId', '=', ctx.tenantId)
     .where('runId', '=', runId)
     .executeTakeFirst()
   if (!batch?.pdf) throw notFound('dunning_print_batch', runId)

@@ -50,7 +50,11 @@ export const shortMessageLengthMax = 320
 
 /** Every template: the defaults, with the tenant's overrides in their place, and its own keys. */
 export async function listTemplates(ctx: Ctx): Promise<DunningTemplate[]> {
-  const overrides = await ctx.db.selectFrom('dunningTemplate').selectAll().execute()
+  const overrides = await ctx.db
+    .selectFrom('dunningTemplate')
+    .selectAll()
+    .where('tenantId', '=', ctx.tenantId)
+    .execute()
   const byId = new Map(overrides.map((o) => [idText(toId(o)), o]))
   const out: DunningTemplate[] = []
   for (const key of templateKeys) {
@@ -78,6 +82,7 @@ export async function resolveTemplate(ctx: Ctx, id: TemplateId): Promise<Dunning
   const override = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
+    .where('tenantId', '=', ctx.tenantId)
     .where('templateKey', '=', id.key)
     .where('language', '=', id.language)
     .where('audience', '=', id.audience)
@@ -168,6 +173,7 @@ export async function putTemplate(
   const before = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
+    .where('tenantId', '=', ctx.tenantId)
     .where('templateKey', '=', id.key)
     .where('language', '=', id.language)
     .where('audience', '=', id.audience)
@@ -185,6 +191,7 @@ export async function putTemplate(
           updatedBy: ctx.actor.name,
           version: before.version + 1,
         })
+        .where('tenantId', '=', ctx.tenantId)
         .where('templateKey', '=', id.key)
         .where('language', '=', id.language)
         .where('audience', '=', id.audience)
@@ -234,6 +241,7 @@ export async function deleteTemplate(
   const before = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
+    .where('tenantId', '=', ctx.tenantId)
     .where('templateKey', '=', id.key)
     .where('language', '=', id.language)
     .where('audience', '=', id.audience)
@@ -248,6 +256,7 @@ export async function deleteTemplate(
   checkVersion(before.version, expectedVersion)
   await ctx.db
     .deleteFrom('dunningTemplate')
+    .where('tenantId', '=', ctx.tenantId)
     .where('templateKey', '=', id.key)
     .where('language', '=', id.language)
     .where('audience', '=', id.audience)
