@@ -1,12 +1,10 @@
 import { sql } from 'kysely'
 import { addDays, type CalendarDate, daysBetween } from '../../../core/dates.js'
-import { domainError } from '../../../core/errors.js'
 import type { Ctx } from '../../../db/context.js'
 import { getCustomer } from '../../customers/index.js'
 import { formatDate, formatMoney } from '../../documents/index.js'
 import { type PostalAddress, requireBillingSettings, type Seller } from '../../invoicing/index.js'
 import { payPageUrl } from '../../payments/index.js'
-import '../charges/errors.js'
 import {
   businessCollectionCosts,
   costsToNameInLetter,
@@ -185,28 +183,38 @@ export function deadlineOf(data: Pick<MessageData, 'items' | 'date'>): CalendarD
   return letterTerm({ dueDate: lastDue, sentOn: data.date }).termEndsOn
 }
 
-/** Interest on the items from their due dates to the message's date. */
-export function interestToDate(data: MessageData): bigint {
+/**
+ * Interest on the items from their due dates to the message's date; when the rate table ends
+ * before that date, to the table's last day, which the message then names (a letter never
+ * states an amount the law's figures do not give).
+ */
+export function interestToDate(data: MessageData): {
+  interestMinor: bigint
+  through: CalendarDate
+} {
   const kind = interestKindOf(data)
   const coverage = statutoryRateCoverage(kind)
-  if (data.date > coverage.through) {
-    throw domainError(
-      'collections.interest_rate_unknown',
-      `The statutory interest table ends on ${coverage.through}; interest to ${data.date} cannot be computed (add the new rates to law/data/nl-statutory-interest.csv)`,
-      { date: data.date, rates_through: coverage.through },
-    )
-  }
-  return data.items.reduce(
+  const through = data.date > coverage.through ? coverage.through : data.date
+  const interestMinor = data.items.reduce(
     (sum, item) =>
       sum +
       interestAfterDueDate({
         kind,
         principalMinor: item.openMinor,
         dueDate: item.dueDate,
-        asOf: data.date,
+        asOf: through,
       }).interestMinor,
     0n,
   )
+  return { interestMinor, through }
+}
+
+function interestText(data: MessageData): string {
+  const { interestMinor, through } = interestToDate(data)
+  const amount = formatMoney(interestMinor, data.currency, data.language)
+  if (through === data.date) return amount
+  const day = formatDate(through, data.language)
+  return data.language === 'nl' ? `${amount} (berekend t/m ${day})` : `${amount} (to ${day})`
 }
 
 const itemWords = {
@@ -306,7 +314,7 @@ export function placeholderValues(
     payment_reference: data.items[0]?.paymentReference ?? data.items[0]?.number ?? '',
     iban: data.seller.payeeAccount.iban.replace(/\s/g, '').replace(/(.{4})(?=.)/g, '$1 '),
     costs,
-    interest: used.has('interest') ? money(interestToDate(data)) : '',
+    interest: used.has('interest') ? interestText(data) : '',
     deadline,
     consequences: consequencesText(data, costs, deadline),
   }

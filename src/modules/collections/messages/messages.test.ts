@@ -263,6 +263,28 @@ describe('rendering a message', () => {
     expect(rendered.text).toContain('collection costs of EUR 40.00 (at least EUR 40)')
   })
 
+  test('names interest to the last day of the rate table when the date is past it', async () => {
+    const messageId = await tenant.run(async (ctx) => {
+      const { customer, invoices } = await arrangeCustomerWithInvoices(
+        ctx,
+        { language: 'en', segment: 'enterprise' },
+        [{ netMinor: 1_000_00n, issueDate: '2026-02-01' }],
+      )
+      return (
+        await arrangeDunningMessage(ctx, {
+          customer,
+          invoices,
+          runDate: '2026-07-15',
+          channel: 'email',
+          templateKey: 'final_notice',
+        })
+      ).messageId
+    })
+    const rendered = await tenant.run((ctx) => renderDunningMessage(ctx, messageId))
+    // Commercial interest 17 Feb – 30 Jun 2026 (134 days) at 10.15% on 1,000.00: 37.26.
+    expect(rendered.text).toContain('statutory commercial interest of EUR 37.26 (to 30 June 2026)')
+  })
+
   test('a preview fills a text with a customer’s real open items', async () => {
     const { customer } = await consumerMessage('email', 'friendly_reminder')
     const preview = await tenant.run((ctx) =>
