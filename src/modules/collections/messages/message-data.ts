@@ -194,7 +194,7 @@ export function interestToDate(data: MessageData): {
 } {
   const kind = interestKindOf(data)
   const coverage = statutoryRateCoverage(kind)
-  const through = data.date > coverage.through ? coverage.through : data.date
+  const through = [data.date, coverage.through].sort()[0] as CalendarDate
   const interestMinor = data.items.reduce(
     (sum, item) =>
       sum +
