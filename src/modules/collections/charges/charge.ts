@@ -148,7 +148,11 @@ async function chargeItemsForUpdate(ctx: Ctx, messageIds: string[]): Promise<Cha
       'o.currency',
       'o.dueDate',
       'o.openMinor',
-      'c.country',
+      // The debtor's country: the customer's, else its billing address's.
+      sql<string | null>`coalesce(c.country, (
+        select a.country from customer_address a
+        where a.tenant_id = c.tenant_id and a.customer_id = c.id and a.kind = 'billing'
+        order by a.position limit 1))`.as('country'),
       'c.segment',
       'p.interestKind',
       'd.costsChargeableFrom',
