@@ -94,6 +94,15 @@ describe('charging a business', () => {
     expect(row('1110')?.balanceMinor).toBe(158_90n)
     expect(row('8900')?.balanceMinor).toBe(-150_00n)
     expect(row('8910')?.balanceMinor).toBe(-8_90n)
+    // The control account still equals the invoices' open items (decision 0008).
+    const openMinor = await tenant.run(async (ctx) => {
+      const open = await ctx.db
+        .selectFrom('invoiceOpenItem')
+        .select((eb) => eb.fn.sum<string>('openMinor').as('total'))
+        .executeTakeFirstOrThrow()
+      return BigInt(open.total)
+    })
+    expect(row('1100')?.balanceMinor).toBe(openMinor)
 
     // The same day again: nothing more.
     const again = await tenant.run((ctx) => chargeCostsAndInterest(ctx, '2026-03-20', [messageId]))
