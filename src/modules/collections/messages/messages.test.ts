@@ -12,7 +12,7 @@ import type { Platform } from '../../../platform.js'
 import { dunningChannels, templateAudiences } from '../tables.js'
 import { defaultTemplate, templateKeys, templateLanguages } from './default-templates.js'
 import { buildPrintBatch, previewTemplate, renderDunningMessage } from './render.js'
-import { parseTemplate } from './template-text.js'
+import { fillText, type Placeholder, parseTemplate, placeholdersUsed } from './template-text.js'
 import { deleteTemplate, listTemplates, putTemplate, resolveTemplate } from './templates.js'
 import { arrangeCustomerWithInvoices, arrangeDunningMessage } from './test-helpers.js'
 
@@ -74,6 +74,38 @@ describe('the shipped templates', () => {
       }
     }
     expect(count).toBe(7 * 2 * 2 * 5)
+  })
+
+  test('every shipped SMS fits 320 characters with a long seller name and pay link', () => {
+    const long: Record<Placeholder, string> = {
+      'customer.name': 'x'.repeat(60),
+      'customer.number': 'C-123456789',
+      'tenant.name': 'T'.repeat(50),
+      date: '30 september 2026',
+      items: '',
+      item_count: '12',
+      total: 'EUR 123.456,78',
+      payment_link: `https://pay.example-company.com/pay/${'a'.repeat(86)}`,
+      payment_reference: '1234 5678 9012 3456',
+      iban: 'NL91 ABNA 0417 1643 00',
+      costs: 'EUR 1.234,56',
+      interest: 'EUR 1.234,56 (berekend t/m 30 september 2026)',
+      deadline: '30 september 2026',
+      consequences: '',
+    }
+    for (const key of templateKeys) {
+      for (const language of templateLanguages) {
+        for (const audience of templateAudiences) {
+          for (const channel of ['sms', 'whatsapp'] as const) {
+            const body = defaultTemplate(key, language, audience, channel)?.body ?? ''
+            const used = placeholdersUsed(parseTemplate(body))
+            expect(used.has('items'), `${key}/${language}/${audience}`).toBe(false)
+            const filled = fillText(parseTemplate(body), long)
+            expect(filled.length, `${key}/${language}/${audience}`).toBeLessThanOrEqual(320)
+          }
+        }
+      }
+    }
   })
 
   test('consumer and business wording differ; business mentions commercial interest and EUR 40', () => {
