@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
+import { addDays } from '../src/core/dates.js'
 import { importAndApplyStatements } from '../src/modules/cashapp/import-and-apply.js'
 import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/cashapp/index.js'
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
-import { buildPrintBatch } from '../src/modules/collections/index.js'
+import { buildPrintBatch, chargeCostsAndInterest } from '../src/modules/collections/index.js'
 import {
   arrangeCustomerWithInvoices,
   arrangeDunningMessage,
@@ -264,6 +265,10 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
     },
     bodies: { PUT: { subject: '', body: 'walk' } },
   },
+  '/v1/collection-charges/{id}': {
+    create: collectionCharge,
+    bodies: { POST: { reason: 'walk' } },
+  },
   '/v1/dunning-runs/{id}/print-batch': async (b) =>
     b.tenant.run(async (ctx) => {
       const runDate = `2026-0${4 + (++dunningRunCounter % 5)}-1${dunningRunCounter % 10}`
@@ -283,6 +288,31 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
 }
 
 let dunningRunCounter = 0
+
+async function collectionCharge(b: TenantB): Promise<string> {
+  return b.tenant.run(async (ctx) => {
+    const { customer, invoices } = await arrangeCustomerWithInvoices(ctx, {}, [
+      { netMinor: 100_00n, issueDate: '2026-01-05' },
+    ])
+    // After the due date (invoices of other fixtures may have moved the issue date to today).
+    const runDate = addDays(invoices[0]?.dueDate as string, 10 + ++dunningRunCounter)
+    const message = await arrangeDunningMessage(ctx, {
+      customer,
+      invoices,
+      runDate,
+      channel: 'email',
+      templateKey: 'final_notice',
+      action: 'charge_costs_and_interest',
+    })
+    await chargeCostsAndInterest(ctx, runDate, [message.messageId])
+    const charge = await ctx.db
+      .selectFrom('collectionCharge')
+      .select('id')
+      .where('messageId', '=', message.messageId)
+      .executeTakeFirstOrThrow()
+    return charge.id
+  })
+}
 
 let customerCounter = 0
 let accountCounter = 0

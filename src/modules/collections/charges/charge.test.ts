@@ -7,6 +7,7 @@ import {
   testPlatform,
   testTenant,
 } from '../../../../test/support.js'
+import { DomainError } from '../../../core/errors.js'
 import type { Platform } from '../../../platform.js'
 import {
   customerStatement,
@@ -19,6 +20,7 @@ import { statutoryCollectionCosts } from '../law/index.js'
 import { arrangeCustomerWithInvoices, arrangeDunningMessage } from '../messages/test-helpers.js'
 import type { PolicyInterestKind } from '../tables.js'
 import { type ChargeItem, chargeCostsAndInterest, chargeEntries, planCharges } from './charge.js'
+import { reverseCollectionCharge } from './reverse.js'
 
 // Collection costs and interest as the law allows them: a business from the day after the due
 // date (at least EUR 40), a consumer only after a 14-day letter's term, never twice; interest
@@ -124,6 +126,37 @@ describe('charging a business', () => {
       { periodFrom: '2026-03-21', periodTo: '2026-04-10' },
       { periodFrom: '2026-03-21', periodTo: '2026-04-10' },
     ])
+  })
+
+  test('a collector takes a charge back once; it is not charged again', async () => {
+    const { messageId, customer } = await chargeStep({ segment: 'enterprise' }, [500_00n], {
+      interestKind: 'none',
+    })
+    await tenant.run((ctx) => chargeCostsAndInterest(ctx, '2026-03-20', [messageId]))
+    const charge = await tenant.run((ctx) =>
+      ctx.db
+        .selectFrom('collectionCharge')
+        .select(['id', 'amountMinor'])
+        .where('customerId', '=', customer.id)
+        .executeTakeFirstOrThrow(),
+    )
+    const reversal = await tenant.run((ctx) =>
+      reverseCollectionCharge(ctx, charge.id, 'agreed with the customer'),
+    )
+    expect(reversal).toMatchObject({ amountMinor: -75_00n, reversesChargeId: charge.id })
+    const twice = await tenant
+      .run((ctx) => reverseCollectionCharge(ctx, charge.id, 'again'))
+      .catch((e) => e)
+    expect(twice).toBeInstanceOf(DomainError)
+    expect((twice as DomainError).code).toBe('collections.charge_not_reversible')
+
+    const again = await tenant.run((ctx) => chargeCostsAndInterest(ctx, '2026-03-21', [messageId]))
+    expect(again.charges).toBe(0)
+    const { statements } = await tenant.run((ctx) =>
+      customerStatement(ctx, customer.id, { asOf: '2026-03-21' }),
+    )
+    expect(statements[0]?.charges.map((c) => c.amountMinor)).toEqual([75_00n, -75_00n])
+    expect(statements[0]?.chargesMinor).toBe(0n)
   })
 
   test('a small claim between businesses costs at least EUR 40', async () => {

@@ -34,7 +34,8 @@ import './errors.js'
 // - interest per the policy's interest_kind, from the day after the due date (or the day
 //   after the last interest charge's period) to the run date, on what is open now.
 //
-// Costs are charged once per item; interest once per day. Each charge is booked (debit
+// Costs are charged once per item; interest once per day. A reversed charge (taken back by
+// a collector, reverse.ts) still counts: what was taken back is not charged again. Each charge is booked (debit
 // collection charges receivable 1110, customer-tagged; credit collection cost income 8900 or
 // interest income 8910 — decision 0008), recorded in collection_charge with the law's
 // breakdown, audited and announced, all in the caller's transaction.
@@ -175,19 +176,11 @@ async function chargeItemsForUpdate(ctx: Ctx, messageIds: string[]): Promise<Cha
           select 1 from collection_charge k
           where k.tenant_id = s.tenant_id and k.customer_id = m.customer_id
             and (k.invoice_id = s.invoice_id or k.basis -> 'invoice_ids' ? s.invoice_id::text)
-            and k.kind = 'collection_costs' and k.amount_minor > 0
-            and not exists (select 1 from collection_charge r
-                            where r.tenant_id = k.tenant_id and r.reverses_charge_id = k.id))`.as(
-          'costsCharged',
-        ),
+            and k.kind = 'collection_costs' and k.amount_minor > 0)`.as('costsCharged'),
         sql<CalendarDate | null>`(
           select max(k.period_to) from collection_charge k
           where k.tenant_id = s.tenant_id and k.invoice_id = s.invoice_id
-            and k.kind = 'interest' and k.amount_minor > 0
-            and not exists (select 1 from collection_charge r
-                            where r.tenant_id = k.tenant_id and r.reverses_charge_id = k.id))`.as(
-          'interestChargedThrough',
-        ),
+            and k.kind = 'interest' and k.amount_minor > 0)`.as('interestChargedThrough'),
       ])
       .where('s.tenantId', '=', ctx.tenantId)
       .where('s.messageId', 'in', ids)
