@@ -475,10 +475,7 @@ async function bookCharges(ctx: Ctx, runDate: CalendarDate, charges: NewCharge[]
     createdAt: ctx.now,
     createdBy: ctx.actor.name,
   }))
-  await ctx.db
-    .insertInto('collectionCharge')
-    .values(rows as never)
-    .execute()
+  await ctx.db.insertInto('collectionCharge').values(rows).execute()
   for (const [index, c] of charges.entries()) {
     const after = {
       invoice: c.number,

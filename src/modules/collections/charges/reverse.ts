@@ -100,7 +100,7 @@ export async function reverseCollectionCharge(
       reversesChargeId: chargeId,
       createdAt: ctx.now,
       createdBy: ctx.actor.name,
-    } as never)
+    })
     .execute()
   const after = {
     reverses_charge_id: chargeId,

@@ -93,7 +93,7 @@ export async function arrangeDunningMessage(
       interestKind: input.interestKind ?? 'none',
       createdAt: ctx.now,
       updatedAt: ctx.now,
-    } as never)
+    })
     .execute()
   const stepPosition = input.stepPosition ?? 1
   await ctx.db
@@ -129,7 +129,7 @@ export async function arrangeDunningMessage(
         report: JSON.stringify({}),
         startedAt: ctx.now,
         startedBy: 'test',
-      } as never)
+      })
       .returning('id')
       .executeTakeFirstOrThrow())
   const messageId = newId()
