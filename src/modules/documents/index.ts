@@ -16,9 +16,11 @@ export {
   drawTable,
   ensureSpace,
   finishPdf,
+  finishPdfInParts,
   left,
   newPdf,
   type Pdf,
+  type PdfPart,
 } from './layout.js'
 export type {
   CustomerStatement,

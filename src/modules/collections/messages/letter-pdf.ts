@@ -8,9 +8,12 @@ import {
   drawTable,
   ensureSpace,
   finishPdf,
+  finishPdfInParts,
   formatDate,
   left,
   newPdf,
+  type Pdf,
+  type PdfPart,
   printable,
 } from '../../documents/index.js'
 import { itemRows, itemTableHeader, type MessageData } from './message-data.js'
@@ -25,14 +28,62 @@ const ink = '#000000'
 /** One part of the letter's body: text, or the items table. */
 export type LetterPart = { text: string } | { items: true }
 
-export async function renderLetterPdf(
-  data: MessageData,
+/** A rendered letter, ready to be drawn: its data, subject and body parts. */
+export type Letter = { data: MessageData; subject: string; body: readonly LetterPart[] }
+
+/** One letter as its own PDF. */
+export async function renderLetterPdf(letter: Letter, look: DocumentLook): Promise<Uint8Array> {
+  const { seller, language } = letter.data
+  const pdf = newPdf({
+    title: letter.subject,
+    author: seller.name,
+    subject: letter.subject,
+    language,
+  })
+  drawLetter(pdf, letter, look)
+  return finishPdf(pdf, language, footerOf(letter))
+}
+
+/**
+ * Many letters in one PDF for the printer, each starting on a new page with its own "page n
+ * of m": one document, so the fonts are embedded once, not once per letter.
+ */
+export async function renderLettersPdf(
+  letters: readonly Letter[],
   look: DocumentLook,
-  subject: string,
-  body: readonly LetterPart[],
+  title: string,
 ): Promise<Uint8Array> {
+  const first = letters[0]
+  if (!first) throw new RangeError('A print batch needs at least one letter')
+  const pdf = newPdf({
+    title,
+    author: first.data.seller.name,
+    subject: title,
+    language: first.data.language,
+  })
+  const parts: PdfPart[] = []
+  for (const [index, letter] of letters.entries()) {
+    if (index > 0) pdf.addPage()
+    const firstPage = pdf.bufferedPageRange().count - 1
+    drawLetter(pdf, letter, look)
+    parts.push({
+      firstPage,
+      pageCount: pdf.bufferedPageRange().count - firstPage,
+      language: letter.data.language,
+      footer: footerOf(letter),
+    })
+  }
+  return finishPdfInParts(pdf, parts)
+}
+
+function footerOf(letter: Letter): string {
+  return `${letter.data.seller.name} · ${letter.data.customer.number}`
+}
+
+/** Draws a letter from the top of the current page, onto as many pages as it needs. */
+function drawLetter(pdf: Pdf, letter: Letter, look: DocumentLook): void {
+  const { data, subject, body } = letter
   const { seller, customer, language } = data
-  const pdf = newPdf({ title: subject, author: seller.name, subject, language })
   let y = drawLetterhead(pdf, seller, look, language)
 
   pdf.font('DejaVuSans-Bold').fontSize(10).fillColor(ink)
@@ -80,5 +131,4 @@ export async function renderLetterPdf(
       y = pdf.y + 9
     }
   }
-  return finishPdf(pdf, language, `${seller.name} · ${customer.number}`)
 }

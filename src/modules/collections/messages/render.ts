@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { PDFDocument } from 'pdf-lib'
 import { calendarDateAt } from '../../../core/dates.js'
 import { domainError, notFound } from '../../../core/errors.js'
 import { isUuid, newId } from '../../../core/ids.js'
@@ -13,7 +12,7 @@ import { checkFourteenDayLetter } from '../law/index.js'
 import type { DunningChannel, TemplateAudience } from '../tables.js'
 import type { TemplateLanguage, TemplateText } from './default-templates.js'
 import './errors.js'
-import { type LetterPart, renderLetterPdf } from './letter-pdf.js'
+import { type Letter, type LetterPart, renderLetterPdf, renderLettersPdf } from './letter-pdf.js'
 import {
   audienceOf,
   costsToName,
@@ -42,6 +41,12 @@ import { resolveTemplate, shortMessageLengthMax } from './templates.js'
 
 /** Renders a stored dunning message (dunning_message row) with its template and items. */
 export async function renderDunningMessage(ctx: Ctx, messageId: string): Promise<RenderedMessage> {
+  const { data, key, template } = await loadMessage(ctx, messageId)
+  return renderWith(ctx, data, key, template)
+}
+
+/** A stored message's data (items as they stand now) and its template. */
+async function loadMessage(ctx: Ctx, messageId: string) {
   if (!isUuid(messageId)) throw notFound('dunning_message', messageId)
   const message = await ctx.db
     .selectFrom('dunningMessage as m')
@@ -77,7 +82,7 @@ export async function renderDunningMessage(ctx: Ctx, messageId: string): Promise
     audience: message.audience,
     channel: message.channel,
   })
-  return renderWith(ctx, data, message.templateKey, template)
+  return { data, key: message.templateKey, template }
 }
 
 export type TemplatePreview = {
@@ -138,6 +143,19 @@ async function renderWith(
   key: string,
   template: TemplateText,
 ): Promise<RenderedMessage> {
+  const filled = fillMessage(data, key, template)
+  if (data.channel === 'email') {
+    return { subject: filled.subject, text: filled.text, html: filled.html() }
+  }
+  if (data.channel === 'letter') {
+    const pdf = await renderLetterPdf(filled.letter(), await documentLook(ctx))
+    return { subject: filled.subject, text: filled.text, pdf }
+  }
+  return { subject: filled.subject, text: filled.text }
+}
+
+/** The template filled with the data: subject and text, and on demand the HTML or letter. */
+function fillMessage(data: MessageData, key: string, template: TemplateText) {
   const subjectTokens = parseTemplate(template.subject, 'subject')
   const bodyTokens = parseTemplate(template.body, 'body')
   const used = new Set([...placeholdersUsed(subjectTokens), ...placeholdersUsed(bodyTokens)])
@@ -157,15 +175,12 @@ async function renderWith(
       { field: 'body', length: text.length, max: shortMessageLengthMax },
     )
   }
-  if (data.channel === 'email') {
-    return { subject, text, html: fillHtml(bodyTokens, values.html) }
+  return {
+    subject,
+    text,
+    html: () => fillHtml(bodyTokens, values.html),
+    letter: (): Letter => ({ data, subject, body: letterParts(bodyTokens, values.text) }),
   }
-  if (data.channel === 'letter') {
-    const look = await documentLook(ctx)
-    const pdf = await renderLetterPdf(data, look, subject, letterParts(bodyTokens, values.text))
-    return { subject, text, pdf }
-  }
-  return { subject, text }
 }
 
 /** The body split at {{items}}, so the PDF draws the items as a table there. */
@@ -257,15 +272,14 @@ export async function buildPrintBatch(
     .execute()
   if (letters.length === 0) return undefined
 
-  const merged = await PDFDocument.create()
-  merged.setTitle(`Dunning letters, run ${runId}`)
-  merged.setCreator('o2c')
+  const prepared: Letter[] = []
   for (const letter of letters) {
-    const rendered = await renderDunningMessage(ctx, letter.id)
-    const part = await PDFDocument.load(rendered.pdf as Uint8Array)
-    for (const page of await merged.copyPages(part, part.getPageIndices())) merged.addPage(page)
+    const { data, key, template } = await loadMessage(ctx, letter.id)
+    prepared.push(fillMessage(data, key, template).letter())
   }
-  const pdf = Buffer.from(await merged.save())
+  const pdf = Buffer.from(
+    await renderLettersPdf(prepared, await documentLook(ctx), `Dunning letters, run ${runId}`),
+  )
   const sha256 = createHash('sha256').update(pdf).digest('hex')
   const batchId = newId()
   await ctx.db
