@@ -10,6 +10,7 @@ import { cashappQuality } from './cashapp-quality.js'
 import { collectionsReview } from './collections-review.js'
 import { collectionsWorklist } from './collections-worklist.js'
 import { customersImport } from './customers-import.js'
+import { dunningLetters } from './dunning-letters.js'
 import { dunningRun } from './dunning-run.js'
 import { einvoiceRender } from './einvoice-render.js'
 import type { Benchmark, BenchStore, Figure } from './harness.js'
@@ -39,6 +40,7 @@ const benchmarks: Benchmark[] = [
   collectionsWorklist,
   collectionsReview,
   dunningRun,
+  dunningLetters,
 ]
 
 // BENCH_STORES=postgres (or pglite) runs on that store only.

@@ -5,6 +5,11 @@ import { importBankStatements, receiveRemittanceAdvice } from '../src/modules/ca
 import { bankEntry, eventStream, statementEvents } from '../src/modules/cashapp/test-helpers.js'
 import { createDirectDebitBatch } from '../src/modules/collections/direct-debit/batch.js'
 import { addMandate } from '../src/modules/collections/direct-debit/mandates.js'
+import { buildPrintBatch, chargeCostsAndInterest } from '../src/modules/collections/index.js'
+import {
+  arrangeCustomerWithInvoices,
+  arrangeDunningMessage,
+} from '../src/modules/collections/messages/test-helpers.js'
 import { createPaymentPlan } from '../src/modules/collections/plans/plans.js'
 import { makePromise } from '../src/modules/collections/promises/promises.js'
 import { createInvoiceDraft, issueInvoice } from '../src/modules/invoicing/index.js'
@@ -371,6 +376,36 @@ export const tenantWalkFixtures: Record<string, WalkFixture | WalkFixture['creat
       return batch.id
     })
   },
+  // collections, messages/: a template of B's own (a key o2c does not ship, so A has none of
+  // it), and a dunning run of B with a letter and its print batch.
+  '/v1/dunning-templates/{id}': {
+    create: async (b) => {
+      const id = `walk_b_${crypto.randomUUID().slice(0, 8)}.nl.business.sms`
+      await b.api('PUT', `/v1/dunning-templates/${id}`, { body: 'walk {{total}}' })
+      return id
+    },
+    bodies: { PUT: { subject: '', body: 'walk' } },
+  },
+  '/v1/collection-charges/{id}': {
+    create: collectionCharge,
+    bodies: { POST: { reason: 'walk' } },
+  },
+  '/v1/dunning-runs/{id}/print-batch': async (b) =>
+    b.tenant.run(async (ctx) => {
+      const runDate = `2026-0${4 + (++dunningRunCounter % 5)}-1${dunningRunCounter % 10}`
+      const { customer, invoices } = await arrangeCustomerWithInvoices(ctx, {}, [
+        { netMinor: 100_00n, issueDate: '2026-01-05' },
+      ])
+      const message = await arrangeDunningMessage(ctx, {
+        customer,
+        invoices,
+        runDate,
+        channel: 'letter',
+        templateKey: 'friendly_reminder',
+      })
+      await buildPrintBatch(ctx, message.runId)
+      return message.runId
+    }),
 }
 
 /** An open dispute of B on a new issued invoice of B. */
@@ -398,6 +433,33 @@ async function mandatedInvoice(b: TenantB): Promise<{ id: string; mandateId: str
       signedOn: calendarDateAt(ctx.now, ctx.timeZone),
     })
     return { id: invoice.id, mandateId: mandate.id }
+  })
+}
+
+let dunningRunCounter = 0
+
+async function collectionCharge(b: TenantB): Promise<string> {
+  return b.tenant.run(async (ctx) => {
+    const { customer, invoices } = await arrangeCustomerWithInvoices(ctx, {}, [
+      { netMinor: 100_00n, issueDate: '2026-01-05' },
+    ])
+    // After the due date (invoices of other fixtures may have moved the issue date to today).
+    const runDate = addDays(invoices[0]?.dueDate as string, 10 + ++dunningRunCounter)
+    const message = await arrangeDunningMessage(ctx, {
+      customer,
+      invoices,
+      runDate,
+      channel: 'email',
+      templateKey: 'final_notice',
+      action: 'charge_costs_and_interest',
+    })
+    await chargeCostsAndInterest(ctx, runDate, [message.messageId])
+    const charge = await ctx.db
+      .selectFrom('collectionCharge')
+      .select('id')
+      .where('messageId', '=', message.messageId)
+      .executeTakeFirstOrThrow()
+    return charge.id
   })
 }
 

@@ -15,6 +15,14 @@ export function collectionsCommand(program: Command): Command {
   )
 }
 
+/** The `o2c dunning` group: policies and runs (dunning/), templates and letters (messages/). */
+export function dunningCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'dunning') ??
+    program.command('dunning').description('Dunning: runs, policies, templates, letters')
+  )
+}
+
 /** A customer named on the command line by id or number. */
 export async function customerIdOf(ctx: Ctx, text: string): Promise<string> {
   const row = await ctx.db

@@ -14,10 +14,17 @@ import { promiseAndPlanRoutes } from './promises/routes.js'
 import { selfServicePublicRoutes } from './self-service/public-routes.js'
 import { worklistCommands } from './worklist/commands.js'
 import { worklistRoutes } from './worklist/routes.js'
+import './charges/errors.js'
+import { chargeRoutes } from './charges/routes.js'
+import { messageCommands } from './messages/commands.js'
+import './messages/errors.js'
+import { messageRoutes } from './messages/routes.js'
 
 // Collections and disputes (issue 7). Each part registers its own routes, commands and jobs
 // here; the parts share the tables of 0022_collections.sql (tables.ts) and the law (law/).
 
+export { chargeCostsAndInterest } from './charges/charge.js'
+export { reverseCollectionCharge } from './charges/reverse.js'
 export * from './contracts.js'
 export {
   collectionsAfterPayments,
@@ -31,6 +38,13 @@ export {
 export { type DunningRun, runDunning } from './dunning/run.js'
 export { type DunningChannels, useDunningChannels } from './dunning/send.js'
 export * from './law/index.js'
+export {
+  buildPrintBatch,
+  previewTemplate,
+  printBatchPdf,
+  renderDunningMessage,
+} from './messages/render.js'
+export { listTemplates, putTemplate, resolveTemplate } from './messages/templates.js'
 export { queueCustomerNotice } from './notices.js'
 export {
   createPaymentPlan,
@@ -49,10 +63,13 @@ async function collectionsRoutes(app: FastifyInstance): Promise<void> {
   await promiseAndPlanRoutes(app)
   await directDebitRoutes(app)
   await dunningRoutes(app)
+  await messageRoutes(app)
+  await chargeRoutes(app)
 }
 
 function collectionsCommands(program: Command, cli: CliContext): void {
   dunningCommands(program, cli)
+  messageCommands(program, cli)
   disputeCommands(program, cli)
   worklistCommands(program, cli)
   promiseAndPlanCommands(program, cli)

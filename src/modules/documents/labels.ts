@@ -77,6 +77,10 @@ export type Labels = {
   reference: string
   amount: string
   totalOpen: string
+  charges: string
+  chargeKinds: { collection_costs: string; interest: string }
+  period: string
+  collectionChargesTotal: string
   overdue: string
   vatCategoryName: Record<VatCategory, string>
   /** Short form for the VAT column of the lines (rate is filled in for S). */
@@ -162,6 +166,10 @@ const nl: Labels = {
   reference: 'Referentie',
   amount: 'Bedrag',
   totalOpen: 'Totaal openstaand',
+  charges: 'Incassokosten en rente',
+  chargeKinds: { collection_costs: 'Incassokosten', interest: 'Rente' },
+  period: 'Periode',
+  collectionChargesTotal: 'Incassokosten en rente',
   overdue: 'Waarvan vervallen',
   vatCategoryName: {
     S: 'Btw',
@@ -291,6 +299,10 @@ const en: Labels = {
   reference: 'Reference',
   amount: 'Amount',
   totalOpen: 'Total open',
+  charges: 'Collection costs and interest',
+  chargeKinds: { collection_costs: 'Collection costs', interest: 'Interest' },
+  period: 'Period',
+  collectionChargesTotal: 'Collection costs and interest',
   overdue: 'Of which overdue',
   vatCategoryName: {
     S: 'VAT',

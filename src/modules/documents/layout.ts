@@ -71,26 +71,48 @@ export function finishPdf(
   language: DocumentLanguage,
   footer: string,
 ): Promise<Uint8Array> {
+  const { start, count } = pdf.bufferedPageRange()
+  return finishPdfInParts(pdf, [{ firstPage: start, pageCount: count, language, footer }])
+}
+
+/** A document within a PDF of several (a run's letters): its pages, numbered on their own. */
+export type PdfPart = {
+  firstPage: number
+  pageCount: number
+  language: DocumentLanguage
+  footer: string
+}
+
+/**
+ * Writes each part's footer and "page n of m" (counted within the part) on its pages, ends
+ * the document and returns its bytes.
+ */
+export function finishPdfInParts(pdf: Pdf, parts: readonly PdfPart[]): Promise<Uint8Array> {
   const chunks: Buffer[] = []
   const done = new Promise<Uint8Array>((resolve, reject) => {
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
     pdf.on('end', () => resolve(Buffer.concat(chunks)))
     pdf.on('error', reject)
   })
-  const { start, count } = pdf.bufferedPageRange()
-  for (let index = start; index < start + count; index++) {
-    pdf.switchToPage(index)
-    // The footer sits below the bottom margin; without this pdfkit would start a new page.
-    const margin = pdf.page.margins.bottom
-    pdf.page.margins.bottom = 0
-    pdf.font(regular).fontSize(7.5).fillColor(grey)
-    pdf.text(printable(footer), left, footerY, { width: contentWidth / 2, lineBreak: false })
-    pdf.text(labels[language].page(index - start + 1, count), left + contentWidth / 2, footerY, {
-      width: contentWidth / 2,
-      align: 'right',
-      lineBreak: false,
-    })
-    pdf.page.margins.bottom = margin
+  for (const part of parts) {
+    for (let n = 0; n < part.pageCount; n++) {
+      pdf.switchToPage(part.firstPage + n)
+      // The footer sits below the bottom margin; without this pdfkit would start a new page.
+      const margin = pdf.page.margins.bottom
+      pdf.page.margins.bottom = 0
+      pdf.font(regular).fontSize(7.5).fillColor(grey)
+      pdf.text(printable(part.footer), left, footerY, {
+        width: contentWidth / 2,
+        lineBreak: false,
+      })
+      pdf.text(
+        labels[part.language].page(n + 1, part.pageCount),
+        left + contentWidth / 2,
+        footerY,
+        { width: contentWidth / 2, align: 'right', lineBreak: false },
+      )
+      pdf.page.margins.bottom = margin
+    }
   }
   pdf.end()
   return done

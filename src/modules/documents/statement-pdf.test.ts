@@ -32,6 +32,8 @@ const statement: CustomerStatement = {
     },
   ],
   recentPayments: [{ date: '2026-11-02', reference: '2000 0000 0000 0017', amountMinor: 100_000n }],
+  charges: [],
+  chargesMinor: 0n,
   totalOpenMinor: 210_723n,
   overdueMinor: 50_000n,
 }
@@ -111,4 +113,39 @@ test('a statement of 300 open items runs over pages with "page n of m"', async (
   })
   const numbers = pages.flat().filter((line) => /^INV-2026-\d{5}$/.test(line))
   expect(numbers).toHaveLength(300)
+})
+
+test('lists collection costs and interest with their period, in the totals', async () => {
+  const pdf = await renderStatementPdf(
+    {
+      ...statement,
+      charges: [
+        {
+          number: 'INV-2026-00017',
+          kind: 'collection_costs',
+          chargedOn: '2026-11-20',
+          periodFrom: null,
+          periodTo: null,
+          amountMinor: 7_500n,
+        },
+        {
+          number: 'INV-2026-00017',
+          kind: 'interest',
+          chargedOn: '2026-11-20',
+          periodFrom: '2026-10-02',
+          periodTo: '2026-11-20',
+          amountMinor: 271n,
+        },
+      ],
+      chargesMinor: 7_771n,
+      totalOpenMinor: 218_494n,
+    },
+    look,
+    'en',
+  )
+  const text = flat(pdf)
+  expect(text).toContain('Collection costs and interest')
+  expect(text).toContain('INV-2026-00017 Collection costs 20 November 2026 75.00')
+  expect(text).toContain('2 October 2026 – 20 November 2026 2.71')
+  expect(text).toContain('Total open EUR 2,184.94')
 })

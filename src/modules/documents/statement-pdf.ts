@@ -89,8 +89,37 @@ export async function renderStatementPdf(
     ])
     y = drawTable(pdf, look, y, columns, rows)
   }
+  if (statement.charges.length > 0) {
+    y = drawHeading(pdf, l.charges, y + 16, look)
+    const columns: Column[] = [
+      { header: l.number, width: 115 },
+      { header: '', width: 100 },
+      { header: l.date, width: 85 },
+      { header: l.period, width: contentWidth - 375 },
+      { header: l.amount, width: 75, align: 'right' },
+    ]
+    const rows = statement.charges.map((charge): Cell[] => [
+      charge.number,
+      l.chargeKinds[charge.kind],
+      date(charge.chargedOn),
+      charge.periodFrom && charge.periodTo
+        ? `${date(charge.periodFrom)} – ${date(charge.periodTo)}`
+        : '',
+      amount(charge.amountMinor),
+    ])
+    y = drawTable(pdf, look, y, columns, rows)
+  }
   y = ensureSpace(pdf, y + 12, 40)
   y = drawTotalRow(pdf, y, l.overdue, formatMoney(statement.overdueMinor, currency, language))
+  if (statement.charges.length > 0) {
+    y += 3
+    y = drawTotalRow(
+      pdf,
+      y,
+      l.collectionChargesTotal,
+      formatMoney(statement.chargesMinor, currency, language),
+    )
+  }
   y += 3
   y = drawTotalRow(pdf, y, l.totalOpen, formatMoney(statement.totalOpenMinor, currency, language), {
     strong: true,

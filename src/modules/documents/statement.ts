@@ -24,6 +24,19 @@ export type StatementPayment = {
   amountMinor: bigint
 }
 
+/** Collection costs or interest charged on an invoice (collections' charges), still owed. */
+export type StatementCharge = {
+  /** The invoice the charge is on. */
+  number: string
+  kind: 'collection_costs' | 'interest'
+  chargedOn: CalendarDate
+  /** Interest: the days it covers (both inclusive). */
+  periodFrom: CalendarDate | null
+  periodTo: CalendarDate | null
+  /** Negative for a reversal. */
+  amountMinor: bigint
+}
+
 export type CustomerStatement = {
   seller: Seller
   customer: { name: string; number: string; address: PostalAddress }
@@ -31,6 +44,10 @@ export type CustomerStatement = {
   currency: string
   openItems: StatementOpenItem[]
   recentPayments: StatementPayment[]
+  /** Collection costs and interest charged up to asOf; part of totalOpenMinor. */
+  charges: StatementCharge[]
+  chargesMinor: bigint
+  /** The open items plus the charges. */
   totalOpenMinor: bigint
   overdueMinor: bigint
 }

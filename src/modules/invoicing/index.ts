@@ -119,6 +119,8 @@ export {
   customerStatement,
   customerStatementPdf,
   type StatementOptions,
+  statementChargeCsvColumns,
+  statementChargesCsv,
   statementCsv,
   statementPaymentsCsv,
 } from './statement.js'

@@ -9,6 +9,7 @@ import {
   type CustomerStatements,
   customerStatement,
   customerStatementPdf,
+  statementChargesCsv,
   statementCsv,
   statementPaymentsCsv,
 } from './statement.js'
@@ -36,6 +37,19 @@ const statementOut = z.object({
       recent_payments: z.array(
         z.object({ date: z.string(), reference: z.string(), amount: z.string() }),
       ),
+      charges: z
+        .array(
+          z.object({
+            invoice_number: z.string(),
+            kind: z.enum(['collection_costs', 'interest']),
+            charged_on: z.string(),
+            period_from: z.string().nullable(),
+            period_to: z.string().nullable(),
+            amount: z.string(),
+          }),
+        )
+        .describe('collection costs and interest charged, still owed (part of total_open)'),
+      charges_total: z.string(),
       total_open: z.string(),
       overdue: z.string(),
     }),
@@ -55,7 +69,9 @@ export async function statementRoutes(app: FastifyInstance): Promise<void> {
           'One statement per currency. format=json (default) answers the object below; ' +
           'format=pdf one PDF with a statement per currency; format=csv the open items ' +
           '(invoice_number, issue_date, due_date, currency, amount, open_amount, days_overdue), ' +
-          'or with section=payments the recent payments (date, currency, amount, reference).',
+          'or with section=payments the recent payments (date, currency, amount, reference), ' +
+          'or with section=charges the collection costs and interest (kind, invoice_number, ' +
+          'charged_on, period_from, period_to, currency, amount).',
         tags: ['customers', 'invoices'],
         params: idParam,
         querystring: z.object({
@@ -70,7 +86,7 @@ export async function statementRoutes(app: FastifyInstance): Promise<void> {
             .describe('only this currency'),
           format: z.enum(['json', 'csv', 'pdf']).default('json'),
           section: z
-            .enum(['open_items', 'payments'])
+            .enum(['open_items', 'payments', 'charges'])
             .default('open_items')
             .describe('for format=csv: which table'),
         }),
@@ -98,16 +114,16 @@ export async function statementRoutes(app: FastifyInstance): Promise<void> {
         customerStatement(ctx, request.params.id, options),
       )
       if (q.format === 'csv') {
-        const payments = q.section === 'payments'
+        const csv = {
+          open_items: statementCsv,
+          payments: statementPaymentsCsv,
+          charges: statementChargesCsv,
+        }[q.section]
+        const suffix = q.section === 'open_items' ? '' : `-${q.section}`
         return (reply as FastifyReply)
           .type('text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="statement${payments ? '-payments' : ''}.csv"`,
-          )
-          .send(
-            payments ? statementPaymentsCsv(result.statements) : statementCsv(result.statements),
-          )
+          .header('content-disposition', `attachment; filename="statement${suffix}.csv"`)
+          .send(csv(result.statements))
       }
       return statementToApi(result)
     },
@@ -137,6 +153,15 @@ export function statementToApi(result: CustomerStatements): z.infer<typeof state
           reference: p.reference,
           amount: amount(p.amountMinor),
         })),
+        charges: s.charges.map((c) => ({
+          invoice_number: c.number,
+          kind: c.kind,
+          charged_on: c.chargedOn,
+          period_from: c.periodFrom,
+          period_to: c.periodTo,
+          amount: amount(c.amountMinor),
+        })),
+        charges_total: amount(s.chargesMinor),
         total_open: amount(s.totalOpenMinor),
         overdue: amount(s.overdueMinor),
       }

@@ -186,6 +186,8 @@ describe('GET /v1/customers/{id}/statement', () => {
       recent_payments: [
         { date: '2026-03-10', reference: `${first.number}, ${second.number}`, amount: '81.50' },
       ],
+      charges: [],
+      charges_total: '0.00',
       total_open: '90.00',
       overdue: '90.00',
     })

@@ -15,6 +15,7 @@ import { getCustomer } from '../customers/index.js'
 import {
   type CustomerStatement,
   renderStatementPdf,
+  type StatementCharge,
   type StatementOpenItem,
   type StatementPayment,
 } from '../documents/index.js'
@@ -66,12 +67,17 @@ export async function customerStatement(
   checkDates(asOf, paymentsSince)
   const customer = await getCustomer(ctx, customerId)
   const settings = await requireBillingSettings(ctx)
-  const [items, payments] = await Promise.all([
+  const [items, payments, charges] = await Promise.all([
     openItemsAsOf(ctx, customerId, asOf),
     paymentsBetween(ctx, customerId, paymentsSince, asOf),
+    chargesAsOf(ctx, customerId, asOf),
   ])
 
-  const currencies = new Set([...items.map((i) => i.currency), ...payments.map((p) => p.currency)])
+  const currencies = new Set([
+    ...items.map((i) => i.currency),
+    ...payments.map((p) => p.currency),
+    ...charges.map((c) => c.currency),
+  ])
   if (currencies.size === 0) currencies.add(customer.currency)
   const ordered = [...currencies]
     .filter((c) => !options.currency || c === options.currency)
@@ -105,6 +111,10 @@ export async function customerStatement(
     const recentPayments: StatementPayment[] = payments
       .filter((p) => p.currency === currency)
       .map((p) => ({ date: p.date, reference: p.reference, amountMinor: p.amountMinor }))
+    const chargesInCurrency: StatementCharge[] = charges
+      .filter((c) => c.currency === currency)
+      .map(({ currency: _, ...c }) => c)
+    const chargesMinor = chargesInCurrency.reduce((sum, c) => sum + c.amountMinor, 0n)
     return {
       seller: settings.seller,
       customer: customerOnStatement,
@@ -112,7 +122,9 @@ export async function customerStatement(
       currency,
       openItems,
       recentPayments,
-      totalOpenMinor: openItems.reduce((sum, i) => sum + i.openMinor, 0n),
+      charges: chargesInCurrency,
+      chargesMinor,
+      totalOpenMinor: openItems.reduce((sum, i) => sum + i.openMinor, 0n) + chargesMinor,
       overdueMinor: openItems
         .filter((i) => i.daysOverdue > 0)
         .reduce((sum, i) => sum + i.openMinor, 0n),
@@ -185,6 +197,49 @@ async function openItemsAsOf(
   }))
 }
 
+/**
+ * Collection costs and interest charged to the customer by asOf (collections' charges, in
+ * collection_charge; a reversal is a line with the opposite amount). Cash application does not
+ * settle charges yet, so every charge is still owed (decision 0008).
+ */
+async function chargesAsOf(
+  ctx: Ctx,
+  customerId: string,
+  asOf: CalendarDate,
+): Promise<Array<StatementCharge & { currency: string }>> {
+  const rows = await ctx.db
+    .selectFrom('collectionCharge as c')
+    .innerJoin('invoice as i', (join) =>
+      join.onRef('i.tenantId', '=', 'c.tenantId').onRef('i.id', '=', 'c.invoiceId'),
+    )
+    .select([
+      'i.number',
+      'c.kind',
+      'c.currency',
+      'c.chargedOn',
+      'c.periodFrom',
+      'c.periodTo',
+      'c.amountMinor',
+    ])
+    .where('c.tenantId', '=', ctx.tenantId)
+    .where('c.customerId', '=', customerId)
+    .where('c.chargedOn', '<=', asOf)
+    .orderBy('c.chargedOn')
+    .orderBy('i.number')
+    .orderBy('c.kind')
+    .orderBy('c.createdAt')
+    .execute()
+  return rows.map((r) => ({
+    number: r.number as string,
+    kind: r.kind,
+    currency: r.currency,
+    chargedOn: r.chargedOn,
+    periodFrom: r.periodFrom,
+    periodTo: r.periodTo,
+    amountMinor: BigInt(r.amountMinor),
+  }))
+}
+
 type PaymentRow = { currency: string; date: CalendarDate; reference: string; amountMinor: bigint }
 
 /** Payments allocated to the customer's invoices between two dates, one row per payment. */
@@ -251,6 +306,34 @@ export function statementCsv(statements: readonly CustomerStatement[]): string {
       ]),
     ),
     { header: true, columns: [...statementCsvColumns], record_delimiter: 'unix' },
+  )
+}
+
+export const statementChargeCsvColumns = [
+  'kind',
+  'invoice_number',
+  'charged_on',
+  'period_from',
+  'period_to',
+  'currency',
+  'amount',
+] as const
+
+/** The collection costs and interest of the statements as CSV (statementChargeCsvColumns). */
+export function statementChargesCsv(statements: readonly CustomerStatement[]): string {
+  return stringify(
+    statements.flatMap((s) =>
+      s.charges.map((c) => [
+        c.kind,
+        c.number,
+        c.chargedOn,
+        c.periodFrom ?? '',
+        c.periodTo ?? '',
+        s.currency,
+        formatAmount(c.amountMinor, s.currency),
+      ]),
+    ),
+    { header: true, columns: [...statementChargeCsvColumns], record_delimiter: 'unix' },
   )
 }
 

@@ -5,6 +5,7 @@ import type { AccountKind } from './tables.js'
 
 export type AccountPurpose =
   | 'receivable'
+  | 'collection_charges_receivable'
   | 'bank'
   | 'payment_clearing'
   | 'unapplied_cash'
@@ -28,6 +29,14 @@ export type ChartAccount = {
 
 export const defaultChart: readonly ChartAccount[] = [
   { code: '1100', name: 'Trade receivables (control)', kind: 'asset', purpose: 'receivable' },
+  // Collection costs and interest charged to customers (collections' charges/): kept apart
+  // from the control account, which equals the invoices' open items (decision 0008).
+  {
+    code: '1110',
+    name: 'Collection charges receivable',
+    kind: 'asset',
+    purpose: 'collection_charges_receivable',
+  },
   { code: '1200', name: 'Bank', kind: 'asset', purpose: 'bank' },
   // Money a payment provider (Mollie) collected for us and has not paid out to the bank yet.
   {

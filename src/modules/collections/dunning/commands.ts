@@ -4,6 +4,7 @@ import { printResult, table } from '../../../cli/output.js'
 import { inCliTenant, tenantScope } from '../../../cli/tenant-scope.js'
 import { invalid } from '../../../core/errors.js'
 import type { CliContext } from '../../../platform.js'
+import { dunningCommand } from '../cli.js'
 import { sendDueMessages } from './jobs.js'
 import { createPolicy, getPolicy, listPolicies, updatePolicy } from './policies.js'
 import { checkRunDate, type DunningRun, runDunning, todayFor } from './run.js'
@@ -14,7 +15,7 @@ import { checkRunDate, type DunningRun, runDunning, todayFor } from './run.js'
 // sends what was not sent.
 
 export function dunningCommands(program: Command, cli: CliContext): void {
-  const dunning = program.command('dunning').description('Dunning policies and runs (collections)')
+  const dunning = dunningCommand(program)
   const policy = dunning.command('policy').description('Dunning policies')
 
   policy
