@@ -242,7 +242,7 @@ describe('rendering a message', () => {
   })
 
   test('refuses a 14-day letter whose wording leaves out the costs and consequences', async () => {
-    const { messageId } = await consumerMessage('letter', 'fourteen_day_letter')
+    const { messageId, runId } = await consumerMessage('letter', 'fourteen_day_letter')
     await tenant.run((ctx) =>
       putTemplate(
         ctx,
@@ -259,6 +259,17 @@ describe('rendering a message', () => {
       expect(refusal(error).code).toBe('collections.fourteen_day_letter_invalid')
       const problems = (refusal(error).details.problems as { code: string }[]).map((p) => p.code)
       expect(problems).toEqual(['costs_amount_missing', 'consequences_missing'])
+      // In the run's print batch the letter fails on its own, with the reason, and is left out.
+      expect(await tenant.run((ctx) => buildPrintBatch(ctx, runId))).toBeUndefined()
+      const failed = await tenant.run((ctx) =>
+        ctx.db
+          .selectFrom('dunningMessage')
+          .select(['status', 'failure', 'printBatchId'])
+          .where('id', '=', messageId)
+          .executeTakeFirstOrThrow(),
+      )
+      expect(failed).toMatchObject({ status: 'failed', printBatchId: null })
+      expect(failed.failure).toMatch(/^collections\.fourteen_day_letter_invalid: /)
     } finally {
       await tenant.run(async (ctx) => {
         const id = {

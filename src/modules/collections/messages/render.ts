@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { calendarDateAt } from '../../../core/dates.js'
-import { domainError, notFound } from '../../../core/errors.js'
+import { DomainError, domainError, notFound } from '../../../core/errors.js'
 import { isUuid, newId } from '../../../core/ids.js'
 import type { Ctx } from '../../../db/context.js'
 import { recordAudit } from '../../audit/index.js'
@@ -272,11 +272,24 @@ export async function buildPrintBatch(
     .execute()
   if (letters.length === 0) return undefined
 
+  // A letter that cannot be printed (a 14-day letter the law's check refuses) fails on its
+  // own, with the reason, and is left out: it must not hold back the other customers' letters.
   const prepared: Letter[] = []
   for (const letter of letters) {
-    const { data, key, template } = await loadMessage(ctx, letter.id)
-    prepared.push(fillMessage(data, key, template).letter())
+    try {
+      const { data, key, template } = await loadMessage(ctx, letter.id)
+      prepared.push(fillMessage(data, key, template).letter())
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error
+      await ctx.db
+        .updateTable('dunningMessage')
+        .set({ status: 'failed', failure: `${error.code}: ${error.message}`.slice(0, 2000) })
+        .where('tenantId', '=', ctx.tenantId)
+        .where('id', '=', letter.id)
+        .execute()
+    }
   }
+  if (prepared.length === 0) return undefined
   const pdf = Buffer.from(
     await renderLettersPdf(prepared, await documentLook(ctx), `Dunning letters, run ${runId}`),
   )
@@ -288,7 +301,7 @@ export async function buildPrintBatch(
       tenantId: ctx.tenantId,
       id: batchId,
       runId,
-      letterCount: letters.length,
+      letterCount: prepared.length,
       pdf,
       sha256,
       createdAt: ctx.now,
@@ -300,8 +313,9 @@ export async function buildPrintBatch(
     .where('tenantId', '=', ctx.tenantId)
     .where('runId', '=', runId)
     .where('channel', '=', 'letter')
+    .where('status', '<>', 'failed')
     .execute()
-  const after = { run_id: runId, letter_count: letters.length, sha256, bytes: pdf.length }
+  const after = { run_id: runId, letter_count: prepared.length, sha256, bytes: pdf.length }
   await recordAudit(ctx, {
     entityType: 'dunning_print_batch',
     entityId: batchId,
@@ -314,7 +328,7 @@ export async function buildPrintBatch(
     entityId: batchId,
     payload: { id: batchId, ...after },
   })
-  return { batchId, letterCount: letters.length }
+  return { batchId, letterCount: prepared.length }
 }
 
 /** The print batch's PDF and what it holds, or not found when the run has none (yet). */
