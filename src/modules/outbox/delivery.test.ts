@@ -189,10 +189,12 @@ describe('webhook delivery', () => {
     expect(detail).toMatchObject({ status: 'failed', attempt_count: attemptsMax })
     expect(detail.next_attempt_at).toBeNull()
     expect(detail.attempts).toHaveLength(attemptsMax)
+    // The webhook's job (a week of retries also makes the tenant's daily schedules due).
     const job = await setup.tenant.run((ctx) =>
       ctx.db
         .selectFrom('job')
         .select(['status', 'attempts', 'lastError'])
+        .where('kind', '=', webhookJobKind)
         .executeTakeFirstOrThrow(),
     )
     expect(job).toEqual({

@@ -149,6 +149,7 @@ function runLines(run: DunningRun, sending?: Awaited<ReturnType<typeof sendDueMe
     ...(sending
       ? [
           `sent ${sending.sent}, collector tasks ${sending.tasks}, failed ${sending.failed}, waiting ${sending.waiting}`,
+          ...sending.problems.map((problem) => `waiting because: ${problem}`),
         ]
       : []),
   ]

@@ -1,3 +1,4 @@
+import { DomainError } from '../../../core/errors.js'
 import { inTenant, type TenantScope } from '../../../db/context.js'
 import type { JobHandler, Platform } from '../../../platform.js'
 import { defaultSchedule, findEvent, inJobTenant, isFinalAttempt } from '../../outbox/index.js'
@@ -65,7 +66,14 @@ export const dunningJobs: Record<string, JobHandler> = {
 }
 
 /** How far sendDueMessages got. */
-export type SendSummary = { sent: number; tasks: number; failed: number; waiting: number }
+export type SendSummary = {
+  sent: number
+  tasks: number
+  failed: number
+  waiting: number
+  /** Why messages wait that only a person can mend (no billing settings, say), once each. */
+  problems: string[]
+}
 
 // Messages read per round; each is sent in its own transaction.
 const messagesPerRoundMax = 100
@@ -81,7 +89,7 @@ export async function sendDueMessages(
   runId: string,
   options: { channels?: DunningChannels; onRound?: (summary: SendSummary) => void } = {},
 ): Promise<SendSummary> {
-  const summary: SendSummary = { sent: 0, tasks: 0, failed: 0, waiting: 0 }
+  const summary: SendSummary = { sent: 0, tasks: 0, failed: 0, waiting: 0, problems: [] }
   let after = '00000000-0000-0000-0000-000000000000'
   for (;;) {
     const ids = await inTenant(
@@ -103,12 +111,18 @@ export async function sendDueMessages(
     )
     if (ids.length === 0) return summary
     for (const { id } of ids) {
+      // A refusal (a message that cannot be rendered: no billing settings, a template the
+      // tenant broke) leaves this message queued for its job and the others still go out.
       const result = await inTenant(
         platform.store,
         tenant,
         (ctx) => sendDunningMessage(ctx, id, { channels: options.channels }),
         platform.clock,
-      )
+      ).catch((error: unknown) => {
+        if (!(error instanceof DomainError)) throw error
+        if (!summary.problems.includes(error.message)) summary.problems.push(error.message)
+        return { kind: 'retry' as const }
+      })
       if (result.kind === 'sent') summary.sent++
       else if (result.kind === 'task_created') summary.tasks++
       else if (result.kind === 'failed') summary.failed++

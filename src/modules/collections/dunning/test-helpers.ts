@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Ctx } from '../../../db/context.js'
 import { arrangeOpenInvoice } from '../../cashapp/test-helpers.js'
 import type { Customer, NewCustomer } from '../../customers/index.js'
-import { arrangeCustomer } from '../../invoicing/test-helpers.js'
+import { arrangeBillingSettings, arrangeCustomer } from '../../invoicing/test-helpers.js'
 
 // Arranging dunning in tests: customers of a segment with contacts for the channels, and
 // issued invoices (issued at the clock's day, due 30 days later).
@@ -78,6 +78,8 @@ export type OpenItemsSeed = {
  * previous system's open items makes them.
  */
 export async function seedOpenItems(ctx: Ctx, seed: OpenItemsSeed): Promise<void> {
+  // The seller's name, address and payee account: every message names them.
+  await arrangeBillingSettings(ctx)
   const t = sql`${ctx.tenantId}::uuid`
   const now = sql`${ctx.now.toISOString()}::timestamptz`
   await sql`
