@@ -82,11 +82,7 @@ export async function resolveTemplate(ctx: Ctx, id: TemplateId): Promise<Dunning
   const override = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
-    .where('tenantId', '=', ctx.tenantId)
-    .where('templateKey', '=', id.key)
-    .where('language', '=', id.language)
-    .where('audience', '=', id.audience)
-    .where('channel', '=', id.channel)
+    .where((eb) => eb.and(overrideKey(ctx, id)))
     .executeTakeFirst()
   const shipped = defaultTemplate(id.key, id.language, id.audience, id.channel)
   if (override) return fromOverride(override, shipped !== undefined)
@@ -173,11 +169,7 @@ export async function putTemplate(
   const before = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
-    .where('tenantId', '=', ctx.tenantId)
-    .where('templateKey', '=', id.key)
-    .where('language', '=', id.language)
-    .where('audience', '=', id.audience)
-    .where('channel', '=', id.channel)
+    .where((eb) => eb.and(overrideKey(ctx, id)))
     .forUpdate()
     .executeTakeFirst()
   if (before) checkVersion(before.version, expectedVersion)
@@ -191,11 +183,7 @@ export async function putTemplate(
           updatedBy: ctx.actor.name,
           version: before.version + 1,
         })
-        .where('tenantId', '=', ctx.tenantId)
-        .where('templateKey', '=', id.key)
-        .where('language', '=', id.language)
-        .where('audience', '=', id.audience)
-        .where('channel', '=', id.channel)
+        .where((eb) => eb.and(overrideKey(ctx, id)))
         .returningAll()
         .executeTakeFirstOrThrow()
     : await ctx.db
@@ -241,11 +229,7 @@ export async function deleteTemplate(
   const before = await ctx.db
     .selectFrom('dunningTemplate')
     .selectAll()
-    .where('tenantId', '=', ctx.tenantId)
-    .where('templateKey', '=', id.key)
-    .where('language', '=', id.language)
-    .where('audience', '=', id.audience)
-    .where('channel', '=', id.channel)
+    .where((eb) => eb.and(overrideKey(ctx, id)))
     .forUpdate()
     .executeTakeFirst()
   if (!before) {
@@ -256,11 +240,7 @@ export async function deleteTemplate(
   checkVersion(before.version, expectedVersion)
   await ctx.db
     .deleteFrom('dunningTemplate')
-    .where('tenantId', '=', ctx.tenantId)
-    .where('templateKey', '=', id.key)
-    .where('language', '=', id.language)
-    .where('audience', '=', id.audience)
-    .where('channel', '=', id.channel)
+    .where((eb) => eb.and(overrideKey(ctx, id)))
     .execute()
   await recordAudit(ctx, {
     entityType: 'dunning_template',
@@ -295,6 +275,17 @@ function checkVersion(current: number, expected: number | undefined): void {
 
 export function idText(id: TemplateId): string {
   return `${id.key}/${id.language}/${id.audience}/${id.channel}`
+}
+
+/** The row of the tenant's override of this template: its key, by column. */
+function overrideKey(ctx: Ctx, id: TemplateId) {
+  return {
+    tenantId: ctx.tenantId,
+    templateKey: id.key,
+    language: id.language,
+    audience: id.audience,
+    channel: id.channel,
+  }
 }
 
 function idPayload(id: TemplateId) {

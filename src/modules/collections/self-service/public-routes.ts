@@ -5,6 +5,7 @@ import { addDays } from '../../../core/dates.js'
 import { DomainError } from '../../../core/errors.js'
 import { isUuid } from '../../../core/ids.js'
 import { formatAmount } from '../../../core/money.js'
+import type { Ctx } from '../../../db/context.js'
 import { notFoundHtml } from '../../payments/index.js'
 import { attachmentBytesMax, type NewAttachment } from '../disputes/attachments.js'
 import { type DisputeCategory, disputeCategories } from '../tables.js'
@@ -199,94 +200,83 @@ function selfServicePages(app: FastifyInstance): void {
   )
 
   // The confirmations: only of a record of this very invoice.
-  app.get<{ Params: Params & { id: string } }>(
-    '/pay/:token/dispute/:id',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const html = await withPayLink(
-        request.server.platform,
-        request.params.token,
-        async (ctx, invoice) => {
-          if (!isUuid(request.params.id)) return undefined
-          const d = await ctx.db
-            .selectFrom('dispute')
-            .select(['number', 'disputedMinor', 'currency', 'slaDueOn'])
-            .where('tenantId', '=', ctx.tenantId)
-            .where('id', '=', request.params.id)
-            .where('invoiceId', '=', invoice.invoiceId)
-            .executeTakeFirst()
-          if (!d) return undefined
-          return disputeDoneHtml(invoice, payPath(request), {
-            number: d.number,
-            amount: formatAmount(BigInt(d.disputedMinor), d.currency),
-            slaDueOn: d.slaDueOn,
-          })
-        },
+  confirmation(app, 'dispute', async (ctx, invoice, id, back) => {
+    const d = await ctx.db
+      .selectFrom('dispute')
+      .select(['number', 'disputedMinor', 'currency', 'slaDueOn'])
+      .where('tenantId', '=', ctx.tenantId)
+      .where('id', '=', id)
+      .where('invoiceId', '=', invoice.invoiceId)
+      .executeTakeFirst()
+    if (!d) return undefined
+    return disputeDoneHtml(invoice, back, {
+      number: d.number,
+      amount: formatAmount(BigInt(d.disputedMinor), d.currency),
+      slaDueOn: d.slaDueOn,
+    })
+  })
+  confirmation(app, 'promise', async (ctx, invoice, id, back) => {
+    const p = await ctx.db
+      .selectFrom('promiseToPay as p')
+      .innerJoin('promiseToPayItem as pi', (join) =>
+        join.onRef('pi.tenantId', '=', 'p.tenantId').onRef('pi.promiseId', '=', 'p.id'),
       )
-      return sendHtml(reply, html ? 200 : 404, html ?? notFoundHtml())
-    },
-  )
+      .select(['p.amountMinor', 'p.currency', 'p.promisedOn'])
+      .where('p.tenantId', '=', ctx.tenantId)
+      .where('p.id', '=', id)
+      .where('pi.invoiceId', '=', invoice.invoiceId)
+      .executeTakeFirst()
+    if (!p) return undefined
+    return promiseDoneHtml(invoice, back, {
+      amount: formatAmount(BigInt(p.amountMinor), p.currency),
+      promisedOn: p.promisedOn,
+    })
+  })
+  confirmation(app, 'plan', async (ctx, invoice, id, back) => {
+    const covers = await ctx.db
+      .selectFrom('paymentPlanItem')
+      .select('planId')
+      .where('tenantId', '=', ctx.tenantId)
+      .where('planId', '=', id)
+      .where('invoiceId', '=', invoice.invoiceId)
+      .executeTakeFirst()
+    if (!covers) return undefined
+    const instalments = await ctx.db
+      .selectFrom('paymentPlanInstalment')
+      .select(['dueOn', 'amountMinor'])
+      .where('tenantId', '=', ctx.tenantId)
+      .where('planId', '=', id)
+      .orderBy('position')
+      .execute()
+    return planDoneHtml(
+      invoice,
+      back,
+      instalments.map((i) => ({ dueOn: i.dueOn, amountMinor: BigInt(i.amountMinor) })),
+    )
+  })
+}
 
+/**
+ * GET /pay/{token}/{kind}/{id}: the confirmation page of what the customer just did (back: the pay page). Anything
+ * that is not a record of this very invoice is answered as the pay page answers a stranger.
+ */
+function confirmation(
+  app: FastifyInstance,
+  kind: 'dispute' | 'promise' | 'plan',
+  page: (
+    ctx: Ctx,
+    invoice: SelfServiceInvoice,
+    id: string,
+    back: string,
+  ) => Promise<string | undefined>,
+): void {
   app.get<{ Params: Params & { id: string } }>(
-    '/pay/:token/promise/:id',
+    `/pay/:token/${kind}/:id`,
     { schema: { hide: true } },
     async (request, reply) => {
-      const html = await withPayLink(
-        request.server.platform,
-        request.params.token,
-        async (ctx, invoice) => {
-          if (!isUuid(request.params.id)) return undefined
-          const p = await ctx.db
-            .selectFrom('promiseToPay as p')
-            .innerJoin('promiseToPayItem as pi', (join) =>
-              join.onRef('pi.tenantId', '=', 'p.tenantId').onRef('pi.promiseId', '=', 'p.id'),
-            )
-            .select(['p.amountMinor', 'p.currency', 'p.promisedOn'])
-            .where('p.tenantId', '=', ctx.tenantId)
-            .where('p.id', '=', request.params.id)
-            .where('pi.invoiceId', '=', invoice.invoiceId)
-            .executeTakeFirst()
-          if (!p) return undefined
-          return promiseDoneHtml(invoice, payPath(request), {
-            amount: formatAmount(BigInt(p.amountMinor), p.currency),
-            promisedOn: p.promisedOn,
-          })
-        },
-      )
-      return sendHtml(reply, html ? 200 : 404, html ?? notFoundHtml())
-    },
-  )
-
-  app.get<{ Params: Params & { id: string } }>(
-    '/pay/:token/plan/:id',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const html = await withPayLink(
-        request.server.platform,
-        request.params.token,
-        async (ctx, invoice) => {
-          if (!isUuid(request.params.id)) return undefined
-          const covers = await ctx.db
-            .selectFrom('paymentPlanItem')
-            .select('planId')
-            .where('tenantId', '=', ctx.tenantId)
-            .where('planId', '=', request.params.id)
-            .where('invoiceId', '=', invoice.invoiceId)
-            .executeTakeFirst()
-          if (!covers) return undefined
-          const instalments = await ctx.db
-            .selectFrom('paymentPlanInstalment')
-            .select(['dueOn', 'amountMinor'])
-            .where('tenantId', '=', ctx.tenantId)
-            .where('planId', '=', request.params.id)
-            .orderBy('position')
-            .execute()
-          return planDoneHtml(
-            invoice,
-            payPath(request),
-            instalments.map((i) => ({ dueOn: i.dueOn, amountMinor: BigInt(i.amountMinor) })),
-          )
-        },
+      const { token, id } = request.params
+      const html = await withPayLink(request.server.platform, token, async (ctx, invoice) =>
+        isUuid(id) ? page(ctx, invoice, id, `/pay/${token}`) : undefined,
       )
       return sendHtml(reply, html ? 200 : 404, html ?? notFoundHtml())
     },
