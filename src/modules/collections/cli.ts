@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
+import { inCliTenant } from '../../cli/tenant-scope.js'
 import { notFound } from '../../core/errors.js'
 import { isUuid } from '../../core/ids.js'
 import type { Ctx } from '../../db/context.js'
+import type { CliContext } from '../../platform.js'
 
 // What the command lines of the parts of collections share.
 
@@ -33,4 +35,10 @@ export async function customerIdOf(ctx: Ctx, text: string): Promise<string> {
     .executeTakeFirst()
   if (!row) throw notFound('customer', text)
   return row.id
+}
+
+/** Runs a command's work in the tenant of --tenant (or O2C_TENANT), the platform opened for it. */
+export function cliTenantRunner(cli: CliContext) {
+  return async <T>(name: string, options: { tenant?: string }, work: (ctx: Ctx) => Promise<T>) =>
+    inCliTenant(await cli.platform(name), cli.tenantSlug(options), work)
 }

@@ -1,12 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { printResult, table } from '../../../cli/output.js'
-import { inCliTenant } from '../../../cli/tenant-scope.js'
 import { isCalendarDate } from '../../../core/dates.js'
 import { invalid } from '../../../core/errors.js'
-import type { Ctx } from '../../../db/context.js'
 import type { CliContext } from '../../../platform.js'
-import { collectionsCommand, customerIdOf } from '../cli.js'
+import { cliTenantRunner, collectionsCommand, customerIdOf } from '../cli.js'
 import { createDirectDebitBatch, directDebitFile } from './batch.js'
 import { addMandate, listMandates, revokeMandate } from './mandates.js'
 import { batchToApi, mandateToApi } from './routes.js'
@@ -16,11 +14,7 @@ import { batchToApi, mandateToApi } from './routes.js'
 
 export function directDebitCommands(program: Command, cli: CliContext): void {
   const collections = collectionsCommand(program)
-  const inTenant = async <T>(
-    name: string,
-    options: { tenant?: string },
-    work: (ctx: Ctx) => Promise<T>,
-  ) => inCliTenant(await cli.platform(name), cli.tenantSlug(options), work)
+  const inTenant = cliTenantRunner(cli)
 
   const mandate = collections.command('mandate').description('SEPA direct-debit mandates')
   mandate

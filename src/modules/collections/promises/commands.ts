@@ -1,13 +1,12 @@
 import type { Command } from 'commander'
 import { printResult, table } from '../../../cli/output.js'
-import { inCliTenant } from '../../../cli/tenant-scope.js'
 import { calendarDateAt, isCalendarDate } from '../../../core/dates.js'
 import { invalid } from '../../../core/errors.js'
 import { isUuid } from '../../../core/ids.js'
 import { formatAmount, parseAmount } from '../../../core/money.js'
 import type { Ctx } from '../../../db/context.js'
 import type { CliContext } from '../../../platform.js'
-import { collectionsCommand, customerIdOf } from '../cli.js'
+import { cliTenantRunner, collectionsCommand, customerIdOf } from '../cli.js'
 import {
   cancelPaymentPlan,
   createPaymentPlan,
@@ -32,11 +31,7 @@ import { planToApi, promiseToApi } from './routes.js'
 
 export function promiseAndPlanCommands(program: Command, cli: CliContext): void {
   const collections = collectionsCommand(program)
-  const inTenant = async <T>(
-    name: string,
-    options: { tenant?: string },
-    work: (ctx: Ctx) => Promise<T>,
-  ) => inCliTenant(await cli.platform(name), cli.tenantSlug(options), work)
+  const inTenant = cliTenantRunner(cli)
 
   const promise = collections.command('promise').description('Promises to pay')
   promise
